@@ -1,0 +1,59 @@
+"""Fixtures shared by every test: a private KAM_HOME, ledger stores, data files."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typing import Any
+
+from kam.ledger.store import DuckDBStore, PostgresStore, Store
+
+DATA = Path(__file__).parent / "tests" / "data"
+PG_URL = os.environ.get("KAM_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+def _pg_store() -> Iterator[PostgresStore]:
+    if not PG_URL:
+        pytest.skip("KAM_TEST_POSTGRES_URL is not set: `make test` starts a PostgreSQL for this")
+    schema = f"ledger_{uuid.uuid4().hex[:12]}"
+    store = PostgresStore(f"{PG_URL}?schema={schema}")
+    yield store
+    import psycopg
+
+    with psycopg.connect(store.dsn, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+@pytest.fixture
+def duckdb_store(tmp_path: Path) -> DuckDBStore:
+    return DuckDBStore(f"duckdb:///{tmp_path / 'ledger.duckdb'}")
+
+
+@pytest.fixture
+def postgres_store() -> Iterator[PostgresStore]:
+    yield from _pg_store()
+
+
+@pytest.fixture
+def store(tmp_path: Path, settings: Any) -> Iterator[Store]:
+    """The ledger store of the run: DuckDB, or PostgreSQL when KAM_TEST_LEDGER=postgres."""
+    chosen: Store
+    if os.environ.get("KAM_TEST_LEDGER") == "postgres":
+        gen = _pg_store()
+        chosen = next(gen)
+    else:
+        gen = None
+        chosen = DuckDBStore(f"duckdb:///{tmp_path / 'ledger.duckdb'}")
+    settings.KAM_LEDGER_URL = chosen.url
+    yield chosen
+    if gen is not None:
+        next(gen, None)

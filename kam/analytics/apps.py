@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "kam.analytics"
+    label = "analytics"
+
+    def ready(self) -> None:
+        from typing import Any
+
+        from kam.analytics.services import snapshot_refresh
+        from kam.ledger.signals import ledger_changed
+
+        def refresh(sender: Any, *, store: Any, years: tuple[int, ...], **_: Any) -> None:
+            snapshot_refresh(store=store, years=years)
+
+        ledger_changed.connect(refresh, weak=False, dispatch_uid="kam.analytics.snapshot")

@@ -1,0 +1,78 @@
+"""Plotly figures built in Python; the page renders them with the packaged plotly.js."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+
+from kam.analytics.core.concentration import ConcentrationResult, lorenz_points
+
+MAX_POINTS = 600
+_LAYOUT: dict[str, Any] = {
+    "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
+    "height": 360,
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+    "font": {"family": "system-ui, sans-serif", "size": 13},
+    "legend": {"orientation": "h", "y": -0.2},
+}
+_CLASS_COLOURS = {"A": "#1f5f8b", "B": "#4f9bd1", "C": "#a9cbe8"}
+
+
+def _thin(points: Sequence[tuple[Decimal, Decimal]]) -> list[tuple[Decimal, Decimal]]:
+    """Keep the curve's shape with at most MAX_POINTS points (always the ends)."""
+    if len(points) <= MAX_POINTS:
+        return list(points)
+    step = len(points) / MAX_POINTS
+    kept = [points[int(i * step)] for i in range(MAX_POINTS)]
+    return [*kept, points[-1]]
+
+
+def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dict[str, Any]:
+    """Cumulative share of revenue against share of clients, with the ABC cut-offs."""
+    points = _thin(lorenz_points([row.revenue for row in result.rows]))
+    counts = result.class_counts()
+    n = max(result.clients, 1)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=[float(x) * 100 for x, _ in points],
+            y=[float(y) * 100 for _, y in points],
+            mode="lines",
+            name=labels["curve"],
+            line={"color": "#1f5f8b", "width": 3},
+            hovertemplate="%{x:.1f}% → %{y:.1f}%<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(x=[0, 100], y=[0, 100], mode="lines", name=labels["equality"],
+                   line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
+    )
+    for cut, cls in ((counts["A"], "A"), (counts["A"] + counts["B"], "B")):
+        fig.add_vline(x=cut / n * 100, line={"color": _CLASS_COLOURS[cls], "dash": "dash"},
+                      annotation_text=labels[f"end_{cls}"], annotation_position="bottom right")
+    fig.update_layout(
+        **_LAYOUT,
+        xaxis={"title": labels["x"], "ticksuffix": "%", "range": [0, 100]},
+        yaxis={"title": labels["y"], "ticksuffix": "%", "range": [0, 101]},
+    )
+    return dict(json.loads(fig.to_json()))
+
+
+def trend_figure(
+    years: Sequence[int], top20: Sequence[float], gini: Sequence[float], *, labels: dict[str, str]
+) -> dict[str, Any]:
+    """Top-20 % share and Gini across years."""
+    fig = go.Figure()
+    x = [str(y) for y in years]
+    fig.add_trace(go.Scatter(x=x, y=[v * 100 for v in top20], name=labels["top20"],
+                             mode="lines+markers", line={"color": "#1f5f8b"}))
+    fig.add_trace(go.Scatter(x=x, y=[v * 100 for v in gini], name=labels["gini"],
+                             mode="lines+markers", line={"color": "#c0692b"}))
+    fig.update_layout(**_LAYOUT, yaxis={"ticksuffix": "%", "rangemode": "tozero"},
+                      xaxis={"type": "category"})
+    return dict(json.loads(fig.to_json()))

@@ -1,0 +1,159 @@
+"""Reads of the analytics app: the concentration analysis of a period."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Max, Min
+
+from kam.analytics import engine
+from kam.analytics.core.concentration import ConcentrationResult, concentration
+from kam.analytics.models import ClientYearMetric, YearSummary, from_micros
+from kam.clients.models import Client
+from kam.common.money import money_str, ratio
+from kam.common.periods import Period, PeriodError
+from kam.ledger.store import Store
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Margin:
+    amount: Decimal
+    percent: Decimal
+    coverage: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    period: Period
+    currency: str
+    result: ConcentrationResult
+    unattributed_lines: int
+    unattributed_amount: Decimal
+    margin: Margin | None
+    names: dict[str, str]
+
+    def top(self, n: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "client": row.client_id,
+                "name": self.names.get(row.client_id, row.client_id),
+                "revenue": money_str(row.revenue),
+                "share": ratio(row.share),
+                "cumulative_share": ratio(row.cumulative_share),
+                "class": row.abc_class,
+            }
+            for row in self.result.rows[:n]
+        ]
+
+    def as_json(self, *, top: int = 20) -> dict[str, Any]:
+        """The `kam analyze --format json` document (same keys in the API)."""
+        r = self.result
+        return {
+            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+            "currency": self.currency,
+            "clients": r.clients,
+            "non_positive": r.non_positive,
+            "revenue": money_str(r.revenue),
+            "top20_share": ratio(r.top20_share),
+            "abc": r.class_counts(),
+            "gini": ratio(r.gini),
+            "hhi": ratio(r.hhi, 4),
+            "unattributed": {
+                "lines": self.unattributed_lines,
+                "amount": money_str(self.unattributed_amount),
+            },
+            "margin": None
+            if self.margin is None
+            else {
+                "amount": money_str(self.margin.amount),
+                "percent": ratio(self.margin.percent),
+                "coverage": ratio(self.margin.coverage),
+            },
+            "top": self.top(top),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Totals:
+    revenue: Decimal
+    costed_revenue: Decimal
+    cost: Decimal
+
+
+def available_years() -> list[int]:
+    """Calendar years that have ledger lines, newest first (from the snapshot)."""
+    return sorted(YearSummary.objects.values_list("year", flat=True), reverse=True)
+
+
+def default_period(*, store: Store) -> Period:
+    """The latest (fiscal) year in the ledger (SPEC: periods)."""
+    start_month = settings.KAM_FISCAL_YEAR_START
+    span = engine.ledger_span(store)
+    if span.last is None:
+        raise PeriodError("the ledger is empty: import a file first (kam import, or kam demo)")
+    return Period.containing(span.last, start_month=start_month)
+
+
+def concentration_analysis(*, store: Store, period: Period) -> Analysis:
+    """Every concentration figure of a period, from the snapshot when it can."""
+    if _snapshot_covers(period):
+        totals, lines, amount = _from_snapshot(period.start.year)
+    else:
+        totals, lines, amount = _from_engine(store, period)
+    a, b = Decimal(settings.KAM_ABC_A), Decimal(settings.KAM_ABC_B)
+    result = concentration({c: t.revenue for c, t in totals.items()}, a=a, b=b)
+    population = [totals[row.client_id] for row in result.rows]
+    shown = [row.client_id for row in result.rows[:1000]]
+    names = dict(Client.objects.filter(external_id__in=shown).values_list("external_id", "name"))
+    return Analysis(
+        period=period,
+        currency=settings.KAM_CURRENCY,
+        result=result,
+        unattributed_lines=lines,
+        unattributed_amount=amount,
+        margin=_margin(population, result.revenue),
+        names=names,
+    )
+
+
+def _snapshot_covers(period: Period) -> bool:
+    return period.is_year() and period.start.month == 1 and YearSummary.objects.exists()
+
+
+def _from_snapshot(year: int) -> tuple[dict[str, _Totals], int, Decimal]:
+    rows = ClientYearMetric.objects.filter(year=year).values_list(
+        "client__external_id", "revenue_micros", "costed_revenue_micros", "cost_micros"
+    )
+    totals = {
+        c: _Totals(from_micros(r), from_micros(cr), from_micros(co)) for c, r, cr, co in rows
+    }
+    summary = YearSummary.objects.filter(year=year).first()
+    if summary is None:
+        return totals, 0, ZERO
+    return totals, summary.unattributed_lines, from_micros(summary.unattributed_micros)
+
+
+def _from_engine(store: Store, period: Period) -> tuple[dict[str, _Totals], int, Decimal]:
+    totals = {
+        t.client: _Totals(t.revenue, t.costed_revenue, t.cost)
+        for t in engine.client_period_totals(store, period)
+    }
+    lines, amount = engine.unattributed(store, period)
+    return totals, lines, amount
+
+
+def _margin(population: list[_Totals], revenue: Decimal) -> Margin | None:
+    """SPEC gross margin over the lines whose cost is known, for the Pareto population."""
+    costed = sum((t.costed_revenue for t in population), ZERO)
+    if costed == 0 or revenue == 0:
+        return None
+    amount = costed - sum((t.cost for t in population), ZERO)
+    return Margin(amount=amount, percent=amount / costed, coverage=costed / revenue)
+
+

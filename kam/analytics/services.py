@@ -1,0 +1,108 @@
+"""Writes of the analytics app: the metrics snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+
+from kam.analytics import engine
+from kam.analytics.core.concentration import concentration
+from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary, to_micros
+from kam.clients.models import Client
+from kam.common.periods import Period
+from kam.ledger.store import Store
+
+_INSERT_BATCH = 5000
+
+
+@transaction.atomic
+def snapshot_refresh(*, store: Store, years: Iterable[int] | None = None) -> int:
+    """Recompute the per-client, per-year snapshot for `years` (all when None)."""
+    span = engine.ledger_span(store)
+    if years is None:
+        ClientYearMetric.objects.all().delete()
+        YearSummary.objects.all().delete()
+        years = range(span.first.year, span.last.year + 1) if span.first and span.last else []
+    written = 0
+    for chunk in _year_runs(sorted(set(years))):
+        written += _refresh_years(store, chunk)
+    state, _ = SnapshotState.objects.get_or_create(pk=1, defaults={"ledger_url": store.url})
+    state.ledger_url = store.url
+    state.ledger_import_id = engine.latest_import_id(store)
+    state.save()
+    return written
+
+
+def snapshot_ensure_current(*, store: Store) -> bool:
+    """Rebuild the snapshot if it lags the ledger (e.g. after a crash); True if rebuilt."""
+    state = SnapshotState.objects.filter(pk=1).first()
+    latest = engine.latest_import_id(store)
+    if state and state.ledger_url == store.url and state.ledger_import_id == latest:
+        return False
+    snapshot_refresh(store=store)
+    return True
+
+
+def _year_runs(years: list[int]) -> list[list[int]]:
+    """Consecutive years together, so one ledger scan serves each run."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and runs[-1][-1] == year - 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return runs
+
+
+def _refresh_years(store: Store, years: list[int]) -> int:
+    period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
+    totals = engine.yearly_client_totals(store, period)
+    ids = _client_ids({t.client for t, _, _ in totals})
+    ClientYearMetric.objects.filter(year__in=years).delete()
+    YearSummary.objects.filter(year__in=years).delete()
+    rows = [
+        (ids[t.client], year, to_micros(t.revenue), to_micros(t.costed_revenue),
+         to_micros(t.cost), t.lines, t.invoices, cats, t.last_invoiced_on)
+        for t, year, cats in totals
+        if t.client in ids
+    ]
+    _insert_metrics(rows)
+    for year in years:
+        lines, amount = engine.unattributed(store, Period.year(year))
+        result = concentration({t.client: t.revenue for t, y, _ in totals if y == year})
+        YearSummary.objects.create(
+            year=year,
+            unattributed_lines=lines,
+            unattributed_micros=to_micros(amount),
+            clients=result.clients,
+            top20_share=float(result.top20_share),
+            gini=float(result.gini),
+            hhi=float(result.hhi),
+        )
+    return len(rows)
+
+
+def _client_ids(wanted: set[str]) -> dict[str, int]:
+    """Operational ids of ledger clients; any the store lacks (an import cut short) is added."""
+    ids = dict(Client.objects.values_list("external_id", "pk"))
+    missing = wanted - set(ids)
+    if missing:
+        Client.objects.bulk_create([Client(external_id=c, name=c) for c in sorted(missing)],
+                                   batch_size=2000)
+        ids.update(Client.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
+    return ids
+
+
+def _insert_metrics(rows: list[tuple[Any, ...]]) -> None:
+    """Plain executemany: several times faster than bulk_create for 100k rows."""
+    table = ClientYearMetric._meta.db_table
+    columns = (
+        "client_id, year, revenue_micros, costed_revenue_micros, cost_micros, lines, "
+        "invoices, categories, last_invoiced_on"
+    )
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 9)})"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), _INSERT_BATCH):
+            cursor.executemany(sql, rows[i : i + _INSERT_BATCH])

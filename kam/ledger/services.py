@@ -1,0 +1,309 @@
+"""The import use case: read, map, validate, then swap invoices in all at once."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kam.clients.services import clients_upsert
+from kam.ledger.models import ImportJob, SavedMapping
+from kam.ledger.parsing import (
+    ColumnMapping,
+    DecimalStyle,
+    ImportProblem,
+    ImportRefusedError,
+    map_headers,
+)
+from kam.ledger.readers import stage_raw
+from kam.ledger.signals import ledger_changed
+from kam.ledger.staging import LEDGER_COLUMNS, Staged, stage_typed
+from kam.ledger.store import Store, SwapResult
+
+Progress = Callable[[str, float | None], None]
+
+
+@dataclass
+class FileReport:
+    name: str
+    sha256: str = ""
+    size: int = 0
+    headers: list[str] = field(default_factory=list)
+    mapping: ColumnMapping | None = None
+    lines: int = 0
+    date_format: str | None = None
+    decimal_styles: dict[str, DecimalStyle] = field(default_factory=dict)
+
+
+@dataclass
+class ImportReport:
+    job_id: int
+    dry_run: bool
+    files: list[FileReport]
+    problems: list[ImportProblem] = field(default_factory=list)
+    problem_count: int = 0
+    lines: int = 0
+    invoices: int = 0
+    clients: int = 0
+    lines_replaced: int = 0
+    years: tuple[int, ...] = ()
+    duration_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.problem_count == 0
+
+
+def _no_progress(stage: str, fraction: float | None) -> None:
+    return None
+
+
+def ledger_import(
+    *,
+    store: Store,
+    paths: Sequence[Path],
+    given: Mapping[str, str] | None = None,
+    mapping_name: str | None = None,
+    save_mapping: str | None = None,
+    sheet: str | None = None,
+    decimal: DecimalStyle | None = None,
+    dry_run: bool = False,
+    user: Any = None,
+    operator: str = "",
+    interface: str = ImportJob.Interface.CLI,
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Import ledger files all-or-nothing (SPEC: import identity); see ImportReport."""
+    started = time.monotonic()
+    saved = _saved_mapping(mapping_name)
+    job = ImportJob.objects.create(
+        created_by=user if getattr(user, "pk", None) else None,
+        operator=operator or getattr(user, "username", ""),
+        interface=interface,
+        dry_run=dry_run,
+        files=[{"name": p.name} for p in paths],
+    )
+    report = ImportReport(job_id=job.pk, dry_run=dry_run, files=[FileReport(p.name) for p in paths])
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashes = pool.submit(_hash_files, paths)
+        try:
+            _run(store, paths, given, saved, sheet, decimal, report, progress)
+        except ImportRefusedError as error:
+            _finish(job, report, hashes, ImportJob.Status.REFUSED, started, str(error))
+            raise
+        except BaseException as error:
+            _finish(job, report, hashes, ImportJob.Status.FAILED, started, str(error)[:2000])
+            raise
+        status = ImportJob.Status.CHECKED if dry_run else ImportJob.Status.SUCCEEDED
+        if not report.ok:
+            status = ImportJob.Status.REFUSED
+        _finish(job, report, hashes, status, started, "")
+    if report.ok and save_mapping and report.files[0].mapping:
+        SavedMapping.objects.update_or_create(
+            name=save_mapping, defaults={"fields": report.files[0].mapping.fields}
+        )
+    return report
+
+
+def _saved_mapping(name: str | None) -> dict[str, str] | None:
+    if name is None:
+        return None
+    saved = SavedMapping.objects.filter(name=name).first()
+    if saved is None:
+        known = ", ".join(SavedMapping.objects.values_list("name", flat=True)) or "none"
+        raise ImportRefusedError(f"no saved mapping named {name!r} (saved: {known})")
+    return dict(saved.fields)
+
+
+def _run(
+    store: Store,
+    paths: Sequence[Path],
+    given: Mapping[str, str] | None,
+    saved: Mapping[str, str] | None,
+    sheet: str | None,
+    decimal: DecimalStyle | None,
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    with store.staging() as con:
+        staged: list[Staged] = []
+        for i, path in enumerate(paths):
+            staged.append(
+                _stage_file(con, path, i, given, saved, sheet, decimal, report, progress)
+            )
+        if not report.ok:
+            return
+        progress("combine", None)
+        _combine(con, staged)
+        report.lines, report.invoices, report.clients = _counts(con)
+        if report.dry_run:
+            return
+        progress("write", None)
+        with _watch(con, "write", progress):
+            swap = store.swap_in(con, "kam_staged", files=", ".join(p.name for p in paths))
+        client_rows = con.execute(_CLIENTS_SQL).fetchall()
+    _apply_operational(store, swap, client_rows, report, progress)
+
+
+def _stage_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    index: int,
+    given: Mapping[str, str] | None,
+    saved: Mapping[str, str] | None,
+    sheet: str | None,
+    decimal: DecimalStyle | None,
+    report: ImportReport,
+    progress: Progress,
+) -> Staged:
+    file_report = report.files[index]
+    with _watch(con, f"read {path.name}", progress):
+        raw, rejects = stage_raw(con, path, f"kam_raw_{index}", sheet=sheet)
+    file_report.headers, file_report.lines = raw.headers, raw.rows
+    if raw.rows == 0 and not rejects:
+        raise ImportRefusedError(f"{path.name}: the file has a header but no data rows")
+    mapping = map_headers(raw.headers, given=given, saved=saved, file_name=path.name)
+    file_report.mapping = mapping
+    with _watch(con, f"check {path.name}", progress):
+        result = stage_typed(
+            con, raw, mapping, file=path.name, typed=f"kam_typed_{index}",
+            currency=settings.KAM_CURRENCY, decimal=decimal,
+        )
+    con.execute(f"DROP TABLE {raw.name}")
+    file_report.date_format, file_report.decimal_styles = result.date_format, result.decimal_styles
+    report.problems = (report.problems + rejects + result.problems)[:1000]
+    report.problem_count += len(rejects) + result.problem_count
+    return result
+
+
+def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
+    """One table of new lines; an invoice in several files keeps the last file's lines."""
+    fields = ", ".join(c for c in LEDGER_COLUMNS if c != "line")
+    parts = " UNION ALL ".join(
+        f"SELECT {i} AS _file, _row, line_given, {fields} FROM {s.table}"
+        for i, s in enumerate(staged)
+    )
+    columns = ", ".join(LEDGER_COLUMNS)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE kam_staged AS
+        SELECT {columns}, _row FROM (
+            SELECT *, coalesce(line_given,
+                row_number() OVER (PARTITION BY _file, invoice ORDER BY _row)) AS line,
+                max(_file) OVER (PARTITION BY invoice) AS _last_file
+            FROM ({parts}))
+        WHERE _file = _last_file"""
+    )
+    for s in staged:
+        con.execute(f"DROP TABLE {s.table}")
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
+    row = con.execute(
+        "SELECT count(*), count(DISTINCT invoice), count(DISTINCT client) FROM kam_staged"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+_CLIENTS_SQL = """
+SELECT client,
+    arg_max(client_name, invoiced_on) FILTER (WHERE client_name IS NOT NULL),
+    arg_max(country, invoiced_on) FILTER (WHERE country IS NOT NULL)
+FROM kam_staged WHERE client IS NOT NULL GROUP BY client
+"""
+
+
+def _apply_operational(
+    store: Store,
+    swap: SwapResult,
+    client_rows: list[tuple[Any, ...]],
+    report: ImportReport,
+    progress: Progress,
+) -> None:
+    """Clients and the snapshot follow the committed ledger (rebuilt if this is cut short)."""
+    report.lines_replaced, report.years = swap.replaced_lines, swap.touched_years
+    progress("clients", None)
+    with transaction.atomic():
+        clients_upsert(rows=client_rows)
+        progress("snapshot", None)
+        ledger_changed.send(sender=ledger_import, store=store, years=swap.touched_years)
+
+
+def _finish(
+    job: ImportJob,
+    report: ImportReport,
+    hashes: Future[list[tuple[str, int]]],
+    status: str,
+    started: float,
+    message: str,
+) -> None:
+    report.duration_ms = int((time.monotonic() - started) * 1000)
+    try:
+        digests = hashes.result()
+    except OSError:
+        digests = [("", 0)] * len(report.files)
+    for file_report, (digest, size) in zip(report.files, digests, strict=True):
+        file_report.sha256, file_report.size = digest, size
+    job.status = status
+    job.finished_at = timezone.now()
+    job.duration_ms = report.duration_ms
+    job.files = [{"name": f.name, "sha256": f.sha256, "bytes": f.size} for f in report.files]
+    job.mapping = {f.name: f.mapping.fields for f in report.files if f.mapping}
+    job.lines, job.invoices, job.clients = report.lines, report.invoices, report.clients
+    job.lines_replaced = report.lines_replaced
+    job.problem_count = report.problem_count
+    job.problems = [p.as_dict() for p in report.problems]
+    job.message = message
+    job.save()
+
+
+def _hash_files(paths: Sequence[Path]) -> list[tuple[str, int]]:
+    result = []
+    for path in paths:
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 22):
+                digest.update(chunk)
+                size += len(chunk)
+        result.append((digest.hexdigest(), size))
+    return result
+
+
+@contextmanager
+def _watch(con: duckdb.DuckDBPyConnection, stage: str, progress: Progress) -> Iterator[None]:
+    """Report DuckDB's progress on the running statement every 100 ms."""
+    if progress is _no_progress:
+        yield
+        return
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.wait(0.1):
+            try:
+                value = con.query_progress()
+            except duckdb.Error:
+                continue
+            if value is not None and value >= 0:
+                progress(stage, float(value) / 100)
+
+    progress(stage, None)
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        progress(stage, 1.0)

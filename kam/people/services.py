@@ -1,0 +1,50 @@
+"""Writes about people."""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+
+from kam.common.errors import DomainError
+from kam.people.models import Role, User
+
+DEMO_USERNAME = "director"
+
+
+class PeopleError(DomainError):
+    code = "people_error"
+
+
+def user_create(*, username: str, password: str, role: str, email: str = "") -> User:
+    """A new person with a valid role and a password that meets the policy."""
+    if role not in Role.values:
+        raise PeopleError(f"unknown role {role!r}; roles: {', '.join(Role.values)}")
+    if User.objects.filter(username=username).exists():
+        raise PeopleError(f"a user named {username!r} already exists")
+    candidate = User(username=username, email=email, role=role)
+    try:
+        validate_password(password, candidate)
+    except ValidationError as error:
+        raise PeopleError(" ".join(error.messages)) from None
+    candidate.set_password(password)
+    candidate.is_staff = role == Role.ADMIN
+    candidate.is_superuser = role == Role.ADMIN
+    candidate.save()
+    return candidate
+
+
+def demo_user_ensure() -> tuple[str, str | None]:
+    """The demo director for a local trial; never in production."""
+    if settings.PRODUCTION:
+        return DEMO_USERNAME, None
+    password = os.environ.get("KAM_DEMO_PASSWORD", "kam-demo-director")
+    user = User.objects.filter(username=DEMO_USERNAME).first()
+    if user is None:
+        user = User(username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo",
+                    last_name="Director")
+    user.set_password(password)
+    user.save()
+    return DEMO_USERNAME, password

@@ -1,0 +1,112 @@
+"""HTML views: parse the request, call one selector, render."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kam.analytics.charts import pareto_figure, trend_figure
+from kam.analytics.models import YearSummary
+from kam.analytics.selectors import Analysis, available_years, concentration_analysis
+from kam.common.errors import DomainError
+from kam.common.periods import Period
+from kam.ledger.selectors import ledger_store
+from kam.web.forms import PeriodForm
+
+
+class SignInView(LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The concentration view of one period, with its trend across years."""
+    years = available_years()
+    form = PeriodForm(request.GET or None, years=years)
+    context: dict[str, Any] = {"form": form, "years": years}
+    if years:
+        try:
+            period = form.period() if form.is_valid() else Period.year(years[0])
+            analysis = concentration_analysis(store=ledger_store(), period=period)
+            context.update(_dashboard_context(analysis, years))
+        except DomainError as error:
+            context["error"] = str(error)
+    template = "web/_dashboard_body.html" if request.htmx else "web/dashboard.html"
+    return render(request, template, context)
+
+
+def _dashboard_context(analysis: Analysis, years: list[int]) -> dict[str, Any]:
+    r = analysis.result
+    counts, revenues = r.class_counts(), r.class_revenues()
+    abc = [
+        {
+            "cls": cls,
+            "clients": counts[cls],
+            "client_share": Decimal(counts[cls]) / r.clients if r.clients else 0,
+            "revenue": revenues[cls],
+            "share": revenues[cls] / r.revenue if r.revenue else 0,
+        }
+        for cls in ("A", "B", "C")
+    ]
+    pareto = pareto_figure(r, labels={
+        "curve": _("Cumulative share of revenue"), "equality": _("Equal sales"),
+        "x": _("Share of clients (largest first)"), "y": _("Share of net revenue"),
+        "end_A": _("end of A"), "end_B": _("end of B"),
+    })
+    return {
+        "analysis": analysis,
+        "result": r,
+        "abc": abc,
+        "top": [_top_row(analysis, row) for row in r.rows[:20]],
+        "pareto": pareto,
+        "trend": _trend(years),
+    }
+
+
+def _top_row(analysis: Analysis, row: Any) -> dict[str, Any]:
+    return {"row": row, "name": analysis.names.get(row.client_id, row.client_id)}
+
+
+def _trend(years: list[int]) -> dict[str, Any] | None:
+    """Top-20 % share and Gini per calendar year, from the snapshot."""
+    summaries = list(YearSummary.objects.order_by("year"))
+    if len(summaries) < 2:
+        return None
+    return trend_figure(
+        [s.year for s in summaries],
+        [s.top20_share for s in summaries],
+        [s.gini for s in summaries],
+        labels={"top20": _("Top 20% share"), "gini": _("Gini")},
+    )
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; kept on the user for next time."""
+    language = request.POST.get("language", "")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in dict(settings.LANGUAGES) and check_for_language(language):
+        if request.user.is_authenticated:
+            request.user.language = language  # type: ignore[union-attr]
+            request.user.save(update_fields=["language"])
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
+                            secure=settings.PRODUCTION, max_age=365 * 24 * 3600)
+    return response
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
