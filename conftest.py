@@ -6,9 +6,9 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from typing import Any
 
 from kam.ledger.store import DuckDBStore, PostgresStore, Store
 

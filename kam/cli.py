@@ -143,8 +143,12 @@ def _print_csv(rows: list[dict[str, Any]]) -> None:
     writer = csv.writer(out)
     writer.writerow(["client", "name", "revenue", "share", "cumulative_share", "class"])
     for row in rows:
-        writer.writerow([safe_cell(row[k]) for k in ("client", "name", "revenue", "share",
-                                                     "cumulative_share", "class")])
+        writer.writerow(
+            [
+                safe_cell(row[k])
+                for k in ("client", "name", "revenue", "share", "cumulative_share", "class")
+            ]
+        )
     sys.stdout.write(out.getvalue())
 
 
@@ -165,9 +169,7 @@ def _demo(args: argparse.Namespace) -> int:
         path = args.output or Path(folder) / "demo_erp_export.csv"
         write_demo_csv(path, DemoSpec(clients=args.clients, lines=args.lines, seed=args.seed))
         with import_progress() as progress:
-            report = ledger_import(
-                store=store, paths=[path], operator="demo", progress=progress
-            )
+            report = ledger_import(store=store, paths=[path], operator="demo", progress=progress)
     print_import_report(report, as_json=False)
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
@@ -176,8 +178,7 @@ def _createuser(args: argparse.Namespace) -> int:
     from kam.people.services import user_create
 
     password = args.password or getpass.getpass("Password (12 characters or more): ")
-    user = user_create(username=args.username, password=password, role=args.role,
-                       email=args.email)
+    user = user_create(username=args.username, password=password, role=args.role, email=args.email)
     print(f"created {user.username} ({user.get_role_display()})")
     return EXIT_OK
 

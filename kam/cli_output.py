@@ -16,7 +16,8 @@ from kam.common.money import money_str
 
 if TYPE_CHECKING:
     from kam.analytics.selectors import Analysis
-    from kam.ledger.services import ImportReport, Progress as ProgressFn
+    from kam.ledger.services import ImportReport
+    from kam.ledger.services import Progress as ProgressFn
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -28,8 +29,14 @@ def import_progress() -> Iterator[ProgressFn]:
     if not sys.stderr.isatty():
         yield lambda stage, fraction: None
         return
-    bar = Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn(
-        "{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=err, transient=False)
+    bar = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
     tasks: dict[str, TaskID] = {}
 
     def update(stage: str, fraction: float | None) -> None:
@@ -93,9 +100,14 @@ def _report_dict(report: ImportReport) -> dict[str, object]:
         "clients": report.clients,
         "lines_replaced": report.lines_replaced,
         "files": [
-            {"name": f.name, "sha256": f.sha256, "bytes": f.size,
-             "mapping": f.mapping.fields if f.mapping else None,
-             "date_format": f.date_format, "decimal": f.decimal_styles}
+            {
+                "name": f.name,
+                "sha256": f.sha256,
+                "bytes": f.size,
+                "mapping": f.mapping.fields if f.mapping else None,
+                "date_format": f.date_format,
+                "decimal": f.decimal_styles,
+            }
             for f in report.files
         ],
         "problem_count": report.problem_count,
@@ -106,8 +118,10 @@ def _report_dict(report: ImportReport) -> dict[str, object]:
 def print_analysis(analysis: Analysis, *, top: int) -> None:
     r = analysis.result
     counts, revenues = r.class_counts(), r.class_revenues()
-    console.print(f"[bold]Key clients, {analysis.period.label}[/bold] "
-                  f"({analysis.period.start} to {analysis.period.end}, end exclusive)")
+    console.print(
+        f"[bold]Key clients, {analysis.period.label}[/bold] "
+        f"({analysis.period.start} to {analysis.period.end}, end exclusive)"
+    )
     console.print(
         f"{r.clients:,} clients bought {money_str(r.revenue)} {analysis.currency}; "
         f"the top 20% bring {float(r.top20_share):.1%}. "
@@ -116,12 +130,16 @@ def print_analysis(analysis: Analysis, *, top: int) -> None:
     if r.non_positive:
         console.print(f"{r.non_positive:,} clients with zero or negative net revenue left out.")
     if analysis.unattributed_lines:
-        console.print(f"{analysis.unattributed_lines:,} lines without a client id: "
-                      f"{money_str(analysis.unattributed_amount)} {analysis.currency}.")
+        console.print(
+            f"{analysis.unattributed_lines:,} lines without a client id: "
+            f"{money_str(analysis.unattributed_amount)} {analysis.currency}."
+        )
     if analysis.margin:
         m = analysis.margin
-        console.print(f"Gross margin {money_str(m.amount)} ({float(m.percent):.1%}), "
-                      f"cost known for {float(m.coverage):.1%} of revenue.")
+        console.print(
+            f"Gross margin {money_str(m.amount)} ({float(m.percent):.1%}), "
+            f"cost known for {float(m.coverage):.1%} of revenue."
+        )
     abc = Table(title="ABC classes", show_edge=False)
     for column in ("class", "clients", "revenue", "share"):
         abc.add_column(column, justify="right")
@@ -133,6 +151,13 @@ def print_analysis(analysis: Analysis, *, top: int) -> None:
     for column in ("#", "client", "name", "revenue", "share", "cumulative", "class"):
         table.add_column(column, justify="right" if column in ("#", "revenue") else "left")
     for i, row in enumerate(analysis.top(top), start=1):
-        table.add_row(str(i), row["client"], row["name"], row["revenue"],
-                      f"{row['share']:.2%}", f"{row['cumulative_share']:.1%}", row["class"])
+        table.add_row(
+            str(i),
+            row["client"],
+            row["name"],
+            row["revenue"],
+            f"{row['share']:.2%}",
+            f"{row['cumulative_share']:.1%}",
+            row["class"],
+        )
     console.print(table)

@@ -49,12 +49,22 @@ def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dic
         )
     )
     fig.add_trace(
-        go.Scatter(x=[0, 100], y=[0, 100], mode="lines", name=labels["equality"],
-                   line={"color": "#999", "dash": "dot"}, hoverinfo="skip")
+        go.Scatter(
+            x=[0, 100],
+            y=[0, 100],
+            mode="lines",
+            name=labels["equality"],
+            line={"color": "#999", "dash": "dot"},
+            hoverinfo="skip",
+        )
     )
     for cut, cls in ((counts["A"], "A"), (counts["A"] + counts["B"], "B")):
-        fig.add_vline(x=cut / n * 100, line={"color": _CLASS_COLOURS[cls], "dash": "dash"},
-                      annotation_text=labels[f"end_{cls}"], annotation_position="bottom right")
+        fig.add_vline(
+            x=cut / n * 100,
+            line={"color": _CLASS_COLOURS[cls], "dash": "dash"},
+            annotation_text=labels[f"end_{cls}"],
+            annotation_position="bottom right",
+        )
     fig.update_layout(
         **_LAYOUT,
         xaxis={"title": labels["x"], "ticksuffix": "%", "range": [0, 100]},
@@ -69,10 +79,25 @@ def trend_figure(
     """Top-20 % share and Gini across years."""
     fig = go.Figure()
     x = [str(y) for y in years]
-    fig.add_trace(go.Scatter(x=x, y=[v * 100 for v in top20], name=labels["top20"],
-                             mode="lines+markers", line={"color": "#1f5f8b"}))
-    fig.add_trace(go.Scatter(x=x, y=[v * 100 for v in gini], name=labels["gini"],
-                             mode="lines+markers", line={"color": "#c0692b"}))
-    fig.update_layout(**_LAYOUT, yaxis={"ticksuffix": "%", "rangemode": "tozero"},
-                      xaxis={"type": "category"})
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[v * 100 for v in top20],
+            name=labels["top20"],
+            mode="lines+markers",
+            line={"color": "#1f5f8b"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=[v * 100 for v in gini],
+            name=labels["gini"],
+            mode="lines+markers",
+            line={"color": "#c0692b"},
+        )
+    )
+    fig.update_layout(
+        **_LAYOUT, yaxis={"ticksuffix": "%", "rangemode": "tozero"}, xaxis={"type": "category"}
+    )
     return dict(json.loads(fig.to_json()))

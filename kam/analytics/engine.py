@@ -46,6 +46,7 @@ SELECT client,
 FROM ledger_lines
 WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
 GROUP BY client
+ORDER BY client
 """
 
 
@@ -96,12 +97,11 @@ SELECT client, EXTRACT(year FROM invoiced_on) AS y,
 FROM ledger_lines
 WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
 GROUP BY client, EXTRACT(year FROM invoiced_on)
+ORDER BY client, y
 """
 
 
-def yearly_client_totals(
-    store: Store, period: Period
-) -> list[tuple[ClientTotals, int, int]]:
+def yearly_client_totals(store: Store, period: Period) -> list[tuple[ClientTotals, int, int]]:
     """Per client and calendar year within `period`: (totals, year, categories)."""
     rows = store.query(_YEARLY, [period.start, period.end])
     return [

@@ -35,10 +35,10 @@ class ClientYearMetric(models.Model):
     last_invoiced_on = models.DateField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["year", "client"], name="one_metric_per_client_year")
-        ]
-        indexes = [models.Index(fields=["year", "-revenue_micros"], name="metric_year_revenue")]
+        constraints = (
+            models.UniqueConstraint(fields=("year", "client"), name="one_metric_per_client_year"),
+        )
+        indexes = (models.Index(fields=("year", "-revenue_micros"), name="metric_year_revenue"),)
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.year}"

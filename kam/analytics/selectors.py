@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max, Min
 
 from kam.analytics import engine
 from kam.analytics.core.concentration import ConcentrationResult, concentration
@@ -130,9 +128,7 @@ def _from_snapshot(year: int) -> tuple[dict[str, _Totals], int, Decimal]:
     rows = ClientYearMetric.objects.filter(year=year).values_list(
         "client__external_id", "revenue_micros", "costed_revenue_micros", "cost_micros"
     )
-    totals = {
-        c: _Totals(from_micros(r), from_micros(cr), from_micros(co)) for c, r, cr, co in rows
-    }
+    totals = {c: _Totals(from_micros(r), from_micros(cr), from_micros(co)) for c, r, cr, co in rows}
     summary = YearSummary.objects.filter(year=year).first()
     if summary is None:
         return totals, 0, ZERO
@@ -155,5 +151,3 @@ def _margin(population: list[_Totals], revenue: Decimal) -> Margin | None:
         return None
     amount = costed - sum((t.cost for t in population), ZERO)
     return Margin(amount=amount, percent=amount / costed, coverage=costed / revenue)
-
-

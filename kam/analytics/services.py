@@ -63,8 +63,17 @@ def _refresh_years(store: Store, years: list[int]) -> int:
     ClientYearMetric.objects.filter(year__in=years).delete()
     YearSummary.objects.filter(year__in=years).delete()
     rows = [
-        (ids[t.client], year, to_micros(t.revenue), to_micros(t.costed_revenue),
-         to_micros(t.cost), t.lines, t.invoices, cats, t.last_invoiced_on)
+        (
+            ids[t.client],
+            year,
+            to_micros(t.revenue),
+            to_micros(t.costed_revenue),
+            to_micros(t.cost),
+            t.lines,
+            t.invoices,
+            cats,
+            t.last_invoiced_on,
+        )
         for t, year, cats in totals
         if t.client in ids
     ]
@@ -89,8 +98,9 @@ def _client_ids(wanted: set[str]) -> dict[str, int]:
     ids = dict(Client.objects.values_list("external_id", "pk"))
     missing = wanted - set(ids)
     if missing:
-        Client.objects.bulk_create([Client(external_id=c, name=c) for c in sorted(missing)],
-                                   batch_size=2000)
+        Client.objects.bulk_create(
+            [Client(external_id=c, name=c) for c in sorted(missing)], batch_size=2000
+        )
         ids.update(Client.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
     return ids
 

@@ -43,8 +43,9 @@ def demo_user_ensure() -> tuple[str, str | None]:
     password = os.environ.get("KAM_DEMO_PASSWORD", "kam-demo-director")
     user = User.objects.filter(username=DEMO_USERNAME).first()
     if user is None:
-        user = User(username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo",
-                    last_name="Director")
+        user = User(
+            username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo", last_name="Director"
+        )
     user.set_password(password)
     user.save()
     return DEMO_USERNAME, password

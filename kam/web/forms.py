@@ -11,15 +11,19 @@ from kam.common.periods import Period
 class PeriodForm(forms.Form):
     """A calendar year, or any date range [from, to)."""
 
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To (exclusive)"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To (exclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args: Any, years: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("Custom range"))] + [(y, str(y)) for y in years]
+        year = self.fields["year"]
+        assert isinstance(year, forms.TypedChoiceField)
+        year.choices = [("", _("Custom range")), *((y, str(y)) for y in years)]
         self.years = years
 
     def clean(self) -> dict[str, Any]:

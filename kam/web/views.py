@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
 
 from kam.analytics.charts import pareto_figure, trend_figure
 from kam.analytics.models import YearSummary
@@ -29,8 +30,12 @@ class SignInView(LoginView):
     redirect_authenticated_user = True
 
 
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The concentration view of one period, with its trend across years."""
     years = available_years()
     form = PeriodForm(request.GET or None, years=years)
@@ -59,11 +64,17 @@ def _dashboard_context(analysis: Analysis, years: list[int]) -> dict[str, Any]:
         }
         for cls in ("A", "B", "C")
     ]
-    pareto = pareto_figure(r, labels={
-        "curve": _("Cumulative share of revenue"), "equality": _("Equal sales"),
-        "x": _("Share of clients (largest first)"), "y": _("Share of net revenue"),
-        "end_A": _("end of A"), "end_B": _("end of B"),
-    })
+    pareto = pareto_figure(
+        r,
+        labels={
+            "curve": _("Cumulative share of revenue"),
+            "equality": _("Equal sales"),
+            "x": _("Share of clients (largest first)"),
+            "y": _("Share of net revenue"),
+            "end_A": _("end of A"),
+            "end_B": _("end of B"),
+        },
+    )
     return {
         "analysis": analysis,
         "result": r,
@@ -87,7 +98,7 @@ def _trend(years: list[int]) -> dict[str, Any] | None:
         [s.year for s in summaries],
         [s.top20_share for s in summaries],
         [s.gini for s in summaries],
-        labels={"top20": _("Top 20% share"), "gini": _("Gini")},
+        labels={"top20": _("Top %(p)s%% share") % {"p": 20}, "gini": _("Gini")},
     )
 
 
@@ -101,10 +112,15 @@ def language_set(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(target)
     if language in dict(settings.LANGUAGES) and check_for_language(language):
         if request.user.is_authenticated:
-            request.user.language = language  # type: ignore[union-attr]
+            request.user.language = language
             request.user.save(update_fields=["language"])
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, samesite="Lax",
-                            secure=settings.PRODUCTION, max_age=365 * 24 * 3600)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            samesite="Lax",
+            secure=settings.PRODUCTION,
+            max_age=365 * 24 * 3600,
+        )
     return response
 
 

@@ -1,0 +1,102 @@
+"""The pure concentration maths (SPEC: ABC, top share, Gini, HHI)."""
+
+from __future__ import annotations
+
+import random
+from itertools import pairwise
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kam.analytics.core.concentration import (
+    abc_classify,
+    concentration,
+    gini,
+    hhi,
+    lorenz_points,
+    pareto_order,
+    top_share,
+)
+
+D = Decimal
+revenues = st.dictionaries(
+    st.text(alphabet="ABCDEFGHIJ0123456789", min_size=1, max_size=6),
+    st.decimals(min_value=-1000, max_value=100000, places=2, allow_nan=False),
+    max_size=60,
+)
+
+
+def test_client_crossing_the_threshold_is_in_class_a() -> None:
+    rows = abc_classify({"a": D(50), "b": D(25), "c": D(15), "d": D(6), "e": D(4)})
+    # 75% before c, 90% after it: c crosses 80% and is in A; d crosses 95% and is in B
+    assert [r.abc_class for r in rows] == ["A", "A", "A", "B", "C"]
+
+
+def test_client_reaching_exactly_the_threshold_closes_class_a() -> None:
+    rows = abc_classify({"a": D(80), "b": D(15), "c": D(5)})
+    assert [r.abc_class for r in rows] == ["A", "B", "C"]
+
+
+def test_ties_are_ordered_by_client_id_as_text() -> None:
+    order = pareto_order({"10": D(5), "9": D(5), "2": D(7)})
+    assert [c for c, _ in order] == ["2", "10", "9"]
+
+
+def test_non_positive_clients_are_counted_apart() -> None:
+    result = concentration({"a": D(10), "b": D(0), "c": D(-3)})
+    assert result.clients == 1 and result.non_positive == 2 and result.revenue == D(10)
+
+
+def test_top_share_takes_the_ceiling_of_twenty_percent() -> None:
+    # 6 clients: ceil(1.2) = 2 clients in the head
+    assert top_share([D(40), D(20), D(10), D(10), D(10), D(10)], D("0.2")) == D("0.6")
+
+
+def test_gini_is_zero_for_equal_clients_and_grows_with_concentration() -> None:
+    assert gini([D(5)] * 4) == 0
+    assert gini([D(1), D(1), D(1), D(97)]) > gini([D(10), D(20), D(30), D(40)]) > 0
+
+
+def test_hhi_of_a_monopoly_is_ten_thousand() -> None:
+    assert hhi([D(42)]) == D(10000)
+    assert hhi([D(1)] * 4) == D(2500)
+
+
+def test_thresholds_are_configurable() -> None:
+    rows = abc_classify({"a": D(50), "b": D(30), "c": D(20)}, a=D("0.5"), b=D("0.8"))
+    assert [r.abc_class for r in rows] == ["A", "B", "C"]
+    with pytest.raises(ValueError, match="thresholds"):
+        abc_classify({"a": D(1)}, a=D("0.9"), b=D("0.8"))
+
+
+@given(revenues)
+def test_shares_end_at_one_and_classes_are_monotone(data: dict[str, Decimal]) -> None:
+    rows = abc_classify(data)
+    if not rows:
+        return
+    assert rows[-1].cumulative_share == pytest.approx(D(1))
+    classes = [r.abc_class for r in rows]
+    assert classes == sorted(classes)  # A... then B... then C...
+    assert classes[0] == "A"
+    revenues_desc = [r.revenue for r in rows]
+    assert revenues_desc == sorted(revenues_desc, reverse=True)
+
+
+@given(revenues, st.randoms())
+def test_input_order_does_not_matter(data: dict[str, Decimal], rnd: random.Random) -> None:
+    items = list(data.items())
+    rnd.shuffle(items)
+    assert concentration(dict(items)) == concentration(data)
+
+
+@given(revenues)
+def test_figures_stay_in_their_ranges(data: dict[str, Decimal]) -> None:
+    result = concentration(data)
+    assert 0 <= result.gini < 1
+    assert 0 <= result.hhi <= 10000
+    assert 0 <= result.top20_share <= 1
+    points = lorenz_points([r.revenue for r in result.rows])
+    assert points[0] == (D(0), D(0))
+    assert all(y1 >= y0 for (_, y0), (_, y1) in pairwise(points))

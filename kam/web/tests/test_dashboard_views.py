@@ -1,0 +1,133 @@
+"""The dashboard and sign-in pages, through Django's test client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.test import Client as HttpClient
+
+from kam.ledger.services import ledger_import
+from kam.ledger.store import Store
+from kam.people.models import User
+from kam.people.services import user_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def director() -> User:
+    return user_create(username="dana", password=PASSWORD, role="director")
+
+
+@pytest.fixture
+def northwind(store: Store, data_dir: Path) -> Store:
+    assert ledger_import(store=store, paths=[data_dir / "northwind_order_lines.csv.gz"]).ok
+    return store
+
+
+def _signed_in(user: User) -> HttpClient:
+    client = HttpClient()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in() -> None:
+    response = HttpClient().get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_signing_in_rotates_the_session(director: User) -> None:
+    client = HttpClient()
+    client.get("/login/")
+    before = client.cookies.get("sessionid")
+    response = client.post("/login/", {"username": "dana", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.cookies["sessionid"].value != (before.value if before else None)
+
+
+def test_a_wrong_password_and_an_unknown_user_get_the_same_answer(director: User) -> None:
+    wrong = HttpClient().post("/login/", {"username": "dana", "password": "nope-nope-nope"})
+    unknown = HttpClient().post("/login/", {"username": "ghost", "password": "nope-nope-nope"})
+    assert wrong.status_code == unknown.status_code == 200
+    assert b"Wrong user name or password." in wrong.content
+    assert b"Wrong user name or password." in unknown.content
+
+
+def test_the_dashboard_shows_the_latest_year(director: User, northwind: Store) -> None:
+    response = _signed_in(director).get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Period 1998" in page
+    assert 'data-test="clients">81<' in page
+    assert "68.2 %" in page  # top-20 % share of 1998
+    assert 'data-class="A"' in page and "Ernst Handel" in page
+    assert 'id="pareto-figure"' in page and 'id="trend-figure"' in page
+
+
+def test_a_year_from_the_selector_is_shown_as_a_partial_with_htmx(
+    director: User, northwind: Store
+) -> None:
+    response = _signed_in(director).get("/?year=1997", HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert "<html" not in page  # only the body part is sent back
+    assert 'data-test="clients">86<' in page and "Period 1997" in page
+
+
+def test_a_custom_range_goes_to_the_engine(director: User, northwind: Store) -> None:
+    page = _signed_in(director).get("/?year=&date_from=1996-01-01&date_to=1999-01-01")
+    assert 'data-test="clients">89<' in page.content.decode()
+
+
+def test_a_range_that_ends_before_it_starts_is_explained(director: User, northwind: Store) -> None:
+    page = _signed_in(director).get("/?year=&date_from=1998-01-01&date_to=1997-01-01")
+    assert "The range must end after it starts." in page.content.decode()
+
+
+def test_an_empty_ledger_tells_what_to_do(director: User, store: Store) -> None:
+    page = _signed_in(director).get("/").content.decode()
+    assert "No sales yet" in page and "kam import" in page
+
+
+def test_the_language_choice_is_kept_on_the_user(director: User, northwind: Store) -> None:
+    client = _signed_in(director)
+    assert client.post("/language/", {"language": "ro", "next": "/"}).status_code == 302
+    director.refresh_from_db()
+    assert director.language == "ro"
+    fresh = _signed_in(director)
+    page = fresh.get("/").content.decode()
+    assert 'lang="ro"' in page and "Clienți cheie" in page and "68,2 %" in page
+
+
+def test_the_language_switch_refuses_a_foreign_redirect(director: User) -> None:
+    response = _signed_in(director).post(
+        "/language/", {"language": "en", "next": "https://x.example/"}
+    )
+    assert response["Location"] == "/"
+
+
+def test_pages_carry_a_strict_content_security_policy(director: User, northwind: Store) -> None:
+    response = _signed_in(director).get("/")
+    csp = response["Content-Security-Policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    )
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "<script>" not in response.content.decode()  # no inline script to allow
+
+
+def test_plotly_and_htmx_are_served_by_the_app() -> None:
+    client = HttpClient()
+    for url in (
+        "/static/plotly/plotly.min.js",
+        "/static/django_htmx/htmx-2.min.js",
+        "/static/kam/kam.js",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        assert len(body) > 1000 or url.endswith("kam.js")
