@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup()
+    from django.db import OperationalError
+
     from kam.common.errors import DomainError
 
     handler: Callable[[argparse.Namespace], int] = COMMANDS[args.command]
@@ -77,9 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as error:
         print(f"kam {args.command}: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except OperationalError as error:
+        print(
+            f"kam {args.command}: the operational database is unavailable: {_first_line(error)}",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted; nothing was changed", file=sys.stderr)
         return 130
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -206,8 +219,12 @@ def _serve(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from kam.people.services import demo_sign_in
+
     port = args.port or settings.KAM_PORT
     print(f"KAM is at http://{args.host}:{port}/ (Ctrl+C stops it)")
+    if sign_in := demo_sign_in():
+        print("demo sign-in: {} / {}".format(*sign_in))
     call_command("runserver", f"{args.host}:{port}", use_reloader=False, use_threading=True)
     return EXIT_OK
 

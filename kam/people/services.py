@@ -36,16 +36,30 @@ def user_create(*, username: str, password: str, role: str, email: str = "") -> 
     return candidate
 
 
+def _demo_password() -> str:
+    return os.environ.get("KAM_DEMO_PASSWORD", "kam-demo-director")
+
+
+def demo_sign_in() -> tuple[str, str] | None:
+    """The demo credentials while they still work (never in production)."""
+    if settings.PRODUCTION:
+        return None
+    user = User.objects.filter(username=DEMO_USERNAME).first()
+    if user is None or not user.check_password(_demo_password()):
+        return None
+    return DEMO_USERNAME, _demo_password()
+
+
 def demo_user_ensure() -> tuple[str, str | None]:
-    """The demo director for a local trial; never in production."""
+    """The demo director for a local trial, created once; never in production."""
     if settings.PRODUCTION:
         return DEMO_USERNAME, None
-    password = os.environ.get("KAM_DEMO_PASSWORD", "kam-demo-director")
-    user = User.objects.filter(username=DEMO_USERNAME).first()
-    if user is None:
-        user = User(
-            username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo", last_name="Director"
-        )
+    password = _demo_password()
+    if User.objects.filter(username=DEMO_USERNAME).exists():
+        return DEMO_USERNAME, password if demo_sign_in() else None
+    user = User(
+        username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo", last_name="Director"
+    )
     user.set_password(password)
     user.save()
     return DEMO_USERNAME, password
