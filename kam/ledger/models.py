@@ -40,6 +40,8 @@ class ImportJob(models.Model):
     problems = models.JSONField(default=list)  # the first problems, as dicts
     message = models.TextField(blank=True, default="")
     ledger_import_id = models.BigIntegerField(null=True, blank=True)
+    host = models.CharField(max_length=255, blank=True, default="")
+    pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ("-started_at", "-id")

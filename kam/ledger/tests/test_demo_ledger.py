@@ -20,8 +20,9 @@ SPEC = DemoSpec(clients=300, lines=20_000, seed=5, end=dt.date(2026, 1, 1))
 def test_the_same_seed_gives_the_same_ledger() -> None:
     small = DemoSpec(clients=50, lines=500, seed=1, end=dt.date(2026, 1, 1))
     assert demo_rows(small) == demo_rows(small)
-    assert demo_rows(small) != demo_rows(DemoSpec(clients=50, lines=500, seed=2,
-                                                  end=dt.date(2026, 1, 1)))
+    assert demo_rows(small) != demo_rows(
+        DemoSpec(clients=50, lines=500, seed=2, end=dt.date(2026, 1, 1))
+    )
 
 
 def test_the_demo_spans_three_years_with_returns_and_costs() -> None:
