@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "kam.people",
+    "kam.audit",
     "kam.clients",
     "kam.ledger",
     "kam.analytics",

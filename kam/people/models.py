@@ -15,11 +15,32 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
+class Team(models.Model):
+    """A group of people with a lead; teams nest to draw the reporting line."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    lead = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams_led"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in; the role says what they may do."""
 
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.ANALYST)
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

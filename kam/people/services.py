@@ -57,9 +57,7 @@ def demo_user_ensure() -> tuple[str, str | None]:
     password = _demo_password()
     if User.objects.filter(username=DEMO_USERNAME).exists():
         return DEMO_USERNAME, password if demo_sign_in() else None
-    user = User(
-        username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo", last_name="Director"
-    )
+    user = User(username=DEMO_USERNAME, role=Role.DIRECTOR, first_name="Demo", last_name="Director")
     user.set_password(password)
     user.save()
     return DEMO_USERNAME, password
