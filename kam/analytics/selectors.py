@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from kam.analytics import engine
 from kam.analytics.core.concentration import ConcentrationResult, concentration
@@ -98,12 +99,27 @@ def default_period(*, store: Store) -> Period:
     return Period.containing(span.last, start_month=start_month)
 
 
-def concentration_analysis(*, store: Store, period: Period) -> Analysis:
-    """Every concentration figure of a period, from the snapshot when it can."""
+def concentration_analysis(
+    *,
+    store: Store,
+    period: Period,
+    within: QuerySet[Client] | None = None,
+    with_margin: bool = True,
+) -> Analysis:
+    """Every concentration figure of a period, from the snapshot when it can.
+
+    `within` limits the analysis to the clients a person may see; lines without
+    a client then belong to nobody they see and are left out.
+    """
     if _snapshot_covers(period):
-        totals, lines, amount = _from_snapshot(period.start.year)
+        totals, lines, amount = _from_snapshot(period.start.year, within)
     else:
         totals, lines, amount = _from_engine(store, period)
+        if within is not None:
+            allowed = set(within.values_list("external_id", flat=True))
+            totals = {c: t for c, t in totals.items() if c in allowed}
+    if within is not None:
+        lines, amount = 0, ZERO
     a, b = Decimal(settings.KAM_ABC_A), Decimal(settings.KAM_ABC_B)
     result = concentration({c: t.revenue for c, t in totals.items()}, a=a, b=b)
     population = [totals[row.client_id] for row in result.rows]
@@ -115,7 +131,7 @@ def concentration_analysis(*, store: Store, period: Period) -> Analysis:
         result=result,
         unattributed_lines=lines,
         unattributed_amount=amount,
-        margin=_margin(population, result.revenue),
+        margin=_margin(population, result.revenue) if with_margin else None,
         names=names,
     )
 
@@ -124,8 +140,13 @@ def _snapshot_covers(period: Period) -> bool:
     return period.is_year() and period.start.month == 1 and YearSummary.objects.exists()
 
 
-def _from_snapshot(year: int) -> tuple[dict[str, _Totals], int, Decimal]:
-    rows = ClientYearMetric.objects.filter(year=year).values_list(
+def _from_snapshot(
+    year: int, within: QuerySet[Client] | None
+) -> tuple[dict[str, _Totals], int, Decimal]:
+    metrics = ClientYearMetric.objects.filter(year=year)
+    if within is not None:
+        metrics = metrics.filter(client__in=within)
+    rows = metrics.values_list(
         "client__external_id", "revenue_micros", "costed_revenue_micros", "cost_micros"
     )
     totals = {c: _Totals(from_micros(r), from_micros(cr), from_micros(co)) for c, r, cr, co in rows}

@@ -19,6 +19,7 @@ from django_htmx.middleware import HtmxDetails
 from kam.analytics.charts import pareto_figure, trend_figure
 from kam.analytics.models import YearSummary
 from kam.analytics.selectors import Analysis, available_years, concentration_analysis
+from kam.clients.access import can_see_margins, sees_everything, visible_clients
 from kam.common.errors import DomainError
 from kam.common.periods import Period
 from kam.ledger.selectors import ledger_store
@@ -43,15 +44,21 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     if years:
         try:
             period = form.period() if form.is_valid() else Period.year(years[0])
-            analysis = concentration_analysis(store=ledger_store(), period=period)
-            context.update(_dashboard_context(analysis, years))
+            everything = sees_everything(request.user)
+            analysis = concentration_analysis(
+                store=ledger_store(),
+                period=period,
+                within=None if everything else visible_clients(request.user),
+                with_margin=can_see_margins(request.user),
+            )
+            context.update(_dashboard_context(analysis, years, everything=everything))
         except DomainError as error:
             context["error"] = str(error)
     template = "web/_dashboard_body.html" if request.htmx else "web/dashboard.html"
     return render(request, template, context)
 
 
-def _dashboard_context(analysis: Analysis, years: list[int]) -> dict[str, Any]:
+def _dashboard_context(analysis: Analysis, years: list[int], *, everything: bool) -> dict[str, Any]:
     r = analysis.result
     counts, revenues = r.class_counts(), r.class_revenues()
     abc = [
@@ -81,7 +88,8 @@ def _dashboard_context(analysis: Analysis, years: list[int]) -> dict[str, Any]:
         "abc": abc,
         "top": [_top_row(analysis, row) for row in r.rows[:20]],
         "pareto": pareto,
-        "trend": _trend(years),
+        "trend": _trend(years) if everything else None,
+        "partial_view": not everything,
     }
 
 

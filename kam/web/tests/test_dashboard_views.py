@@ -131,3 +131,31 @@ def test_plotly_and_htmx_are_served_by_the_app() -> None:
         assert response.status_code == 200, url
         body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
         assert len(body) > 1000 or url.endswith("kam.js")
+
+
+def test_a_key_account_manager_sees_the_figures_of_their_clients_only(
+    northwind: Store,
+) -> None:
+    from kam.clients.models import Client
+
+    manager = user_create(username="kim", password=PASSWORD, role="kam")
+    Client.objects.filter(external_id__in=["ERNSH", "QUICK"]).update(manager=manager)
+    page = _signed_in(manager).get("/").content.decode()
+    assert 'data-test="clients">2<' in page and "Ernst Handel" in page
+    assert "Save-a-lot" not in page and 'data-test="partial"' in page
+    assert 'id="trend-figure"' not in page
+
+
+def test_margins_are_hidden_from_those_without_the_permission(store: Store, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from kam.ledger.demo import DemoSpec, write_demo_csv
+
+    path = write_demo_csv(
+        tmp_path / "d.csv", DemoSpec(clients=30, lines=800, seed=2, end=dt.date(2025, 1, 1))
+    )
+    assert ledger_import(store=store, paths=[path]).ok
+    director = user_create(username="dir", password=PASSWORD, role="director")
+    marketing = user_create(username="mark", password=PASSWORD, role="marketing")
+    assert "Gross margin" in _signed_in(director).get("/").content.decode()
+    assert "Gross margin" not in _signed_in(marketing).get("/").content.decode()
