@@ -50,6 +50,41 @@ class RawTable:
     rows: int
 
 
+@dataclass(frozen=True, slots=True)
+class CsvSource:
+    """A UTF-8 CSV file DuckDB reads in place, with the same options as `stage_raw`."""
+
+    path: Path
+    headers: list[str]
+    delimiter: str
+
+    def select(self, *, rejects: bool) -> str:
+        """The file's text columns, in file order; rejected rows go to `kam_rejects`
+        (`rejects`) or are skipped."""
+        selected = ", ".join(f'c{i} AS "{_quote(h)}"' for i, h in enumerate(self.headers))
+        call = _read_csv_call(
+            _literal(str(self.path)), _literal(self.delimiter), len(self.headers), rejects=rejects
+        )
+        return f"SELECT {selected} FROM {call}"
+
+
+def csv_source(path: Path) -> CsvSource | None:
+    """The file as a `CsvSource`, or None when it needs `stage_raw` (not a plain UTF-8 CSV)."""
+    if not path.is_file():
+        return None
+    sample, _ = sniff(path)
+    if not sample.strip() or b"\x00" in sample:
+        return None
+    if any(sample.startswith(magic) for magic in (*_MAGIC, b"PK\x03\x04", b"PAR1")):
+        return None
+    encoding = detect_encoding(sample)
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    text = sample.decode(encoding, errors="replace")
+    delimiter = detect_delimiter(text, suffix="".join(path.suffixes).lower())
+    return CsvSource(path, read_headers(text, delimiter, path.name), delimiter)
+
+
 def sniff(path: Path) -> tuple[bytes, bool]:
     """First bytes of the (decompressed) content and whether it is gzip."""
     with path.open("rb") as raw:
@@ -201,17 +236,13 @@ def _read_csv(
     *,
     shown_name: str | None = None,
 ) -> list[ImportProblem]:
-    columns = {f"c{i}": "VARCHAR" for i in range(len(headers))}
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("DROP TABLE IF EXISTS kam_rejects; DROP TABLE IF EXISTS kam_rejects_scan")
     selected = ", ".join(f'c{i} AS "{_quote(h)}"' for i, h in enumerate(headers))
     con.execute(
         f"""CREATE TEMP TABLE {table} AS
         SELECT (row_number() OVER () + 1)::BIGINT AS _row, {selected}
-        FROM read_csv(?, columns = {columns!r}, auto_detect = false, header = true,
-            delim = ?, quote = '"', escape = '"', max_line_size = {MAX_FIELD_BYTES},
-            store_rejects = true, rejects_table = 'kam_rejects',
-            rejects_scan = 'kam_rejects_scan', null_padding = false, parallel = true)""",
+        FROM {_read_csv_call("?", "?", len(headers), rejects=True)}""",
         [str(path), delimiter],
     )
     rejects = con.execute(
@@ -220,6 +251,23 @@ def _read_csv(
     ).fetchall()
     name = shown_name or path.name
     return [_reject_problem(name, headers, *reject) for reject in rejects]
+
+
+def _read_csv_call(path: str, delimiter: str, width: int, *, rejects: bool) -> str:
+    """`read_csv(...)` of `width` text columns; `path` and `delimiter` are SQL (literal or ?)."""
+    columns = {f"c{i}": "VARCHAR" for i in range(width)}
+    errors = (
+        "store_rejects = true, rejects_table = 'kam_rejects', rejects_scan = 'kam_rejects_scan'"
+        if rejects
+        else "ignore_errors = true"
+    )
+    return f"""read_csv({path}, columns = {columns!r}, auto_detect = false, header = true,
+            delim = {delimiter}, quote = '"', escape = '"', max_line_size = {MAX_FIELD_BYTES},
+            {errors}, null_padding = false, parallel = true)"""
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 _REJECT_REASONS = {
@@ -295,7 +343,9 @@ def _stage_xlsx(
     except Exception as error:  # calamine raises its own error types
         raise ImportRefusedError(f"{name}: not a readable XLSX workbook ({error})") from None
     if sheet is not None and sheet not in book.sheet_names:
-        raise ImportRefusedError(f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheet_names)}")
+        raise ImportRefusedError(
+            f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheet_names)}"
+        )
     rows = book.get_sheet_by_name(sheet or book.sheet_names[0]).to_python(skip_empty_area=True)
     if not rows:
         raise ImportRefusedError(f"{name}: the sheet is empty")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kam.clients.services import clients_upsert
+from kam.ledger.jobs import import_jobs_reap
 from kam.ledger.models import ImportJob, SavedMapping
 from kam.ledger.parsing import (
     ColumnMapping,
@@ -26,9 +29,9 @@ from kam.ledger.parsing import (
     ImportRefusedError,
     map_headers,
 )
-from kam.ledger.readers import stage_raw
+from kam.ledger.readers import csv_source, stage_raw
 from kam.ledger.signals import ledger_changed
-from kam.ledger.staging import LEDGER_COLUMNS, Staged, stage_typed
+from kam.ledger.staging import LEDGER_COLUMNS, Staged, stage_clean, stage_typed
 from kam.ledger.store import Store, SwapResult
 
 Progress = Callable[[str, float | None], None]
@@ -83,17 +86,22 @@ def ledger_import(
     operator: str = "",
     interface: str = ImportJob.Interface.CLI,
     progress: Progress = _no_progress,
+    job: ImportJob | None = None,
 ) -> ImportReport:
     """Import ledger files all-or-nothing (SPEC: import identity); see ImportReport."""
     started = time.monotonic()
     saved = _saved_mapping(mapping_name)
-    job = ImportJob.objects.create(
-        created_by=user if getattr(user, "pk", None) else None,
-        operator=operator or getattr(user, "username", ""),
-        interface=interface,
-        dry_run=dry_run,
-        files=[{"name": p.name} for p in paths],
-    )
+    import_jobs_reap()
+    if job is None:  # the web creates its job first, so that a page can follow it
+        job = ImportJob.objects.create(
+            created_by=user if getattr(user, "pk", None) else None,
+            operator=operator or getattr(user, "username", ""),
+            interface=interface,
+            dry_run=dry_run,
+            files=[{"name": p.name} for p in paths],
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
     report = ImportReport(job_id=job.pk, dry_run=dry_run, files=[FileReport(p.name) for p in paths])
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashes = pool.submit(_hash_files, paths)
@@ -168,6 +176,9 @@ def _stage_file(
     progress: Progress,
 ) -> Staged:
     file_report = report.files[index]
+    fast = _stage_clean_file(con, path, index, given, saved, decimal, file_report, progress)
+    if fast is not None:
+        return fast
     with _watch(con, f"read {path.name}", progress):
         raw, rejects = stage_raw(con, path, f"kam_raw_{index}", sheet=sheet)
     file_report.headers, file_report.lines = raw.headers, raw.rows
@@ -187,14 +198,71 @@ def _stage_file(
     return result
 
 
+def _stage_clean_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    index: int,
+    given: Mapping[str, str] | None,
+    saved: Mapping[str, str] | None,
+    decimal: DecimalStyle | None,
+    file_report: FileReport,
+    progress: Progress,
+) -> Staged | None:
+    """A UTF-8 CSV without any problem, staged straight from the file; else None.
+
+    None sends the file down the full path (`stage_raw` + `stage_typed`), which
+    raises or reports whatever is wrong exactly as if this had not been tried.
+    """
+    try:
+        source = csv_source(path)
+        if source is None:
+            return None
+        mapping = map_headers(source.headers, given=given, saved=saved, file_name=path.name)
+        with _watch(con, f"check {path.name}", progress):
+            staged = stage_clean(
+                con,
+                source.select(rejects=True),
+                source.select(rejects=False),
+                mapping,
+                typed=f"kam_typed_{index}",
+                currency=settings.KAM_CURRENCY,
+                decimal=decimal,
+            )
+    except (ImportRefusedError, duckdb.Error):
+        return None
+    if staged is not None:
+        file_report.headers, file_report.lines = source.headers, staged.lines
+        file_report.mapping = mapping
+        file_report.date_format, file_report.decimal_styles = (
+            staged.date_format,
+            staged.decimal_styles,
+        )
+    return staged
+
+
 def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
-    """One table of new lines; an invoice in several files keeps the last file's lines."""
-    fields = ", ".join(c for c in LEDGER_COLUMNS if c != "line")
+    """One table of new lines; an invoice in several files keeps the last file's lines.
+
+    One file (the usual case) needs no copy: `kam_staged` is a view on its table.
+    """
+    columns = ", ".join(LEDGER_COLUMNS)
+    if len(staged) == 1:
+        s = staged[0]
+        fields = ", ".join(f"{s.column(c)} AS {c}" for c in LEDGER_COLUMNS if c != "line")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP VIEW kam_staged AS
+            SELECT {columns}, _row FROM (
+                SELECT {fields}, {s.row} AS _row, coalesce({s.column("line_given")},
+                    row_number() OVER (PARTITION BY invoice ORDER BY {s.row})) AS line
+                FROM {s.table})"""
+        )
+        return
     parts = " UNION ALL ".join(
-        f"SELECT {i} AS _file, _row, line_given, {fields} FROM {s.table}"
+        f"SELECT {i} AS _file, {s.row} AS _row, {s.column('line_given')} AS line_given, "
+        + ", ".join(f"{s.column(c)} AS {c}" for c in LEDGER_COLUMNS if c != "line")
+        + f" FROM {s.table}"
         for i, s in enumerate(staged)
     )
-    columns = ", ".join(LEDGER_COLUMNS)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE kam_staged AS
         SELECT {columns}, _row FROM (
@@ -216,10 +284,11 @@ def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
+# The name and country on the client's latest line (the last in the file on a tie).
 _CLIENTS_SQL = """
 SELECT client,
-    arg_max(client_name, invoiced_on) FILTER (WHERE client_name IS NOT NULL),
-    arg_max(country, invoiced_on) FILTER (WHERE country IS NOT NULL)
+    arg_max(client_name, (invoiced_on, _row)) FILTER (WHERE client_name IS NOT NULL),
+    arg_max(country, (invoiced_on, _row)) FILTER (WHERE country IS NOT NULL)
 FROM kam_staged WHERE client IS NOT NULL GROUP BY client
 """
 

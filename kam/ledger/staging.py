@@ -7,6 +7,8 @@ come from `kam.ledger.parsing`.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -62,6 +64,12 @@ class Staged:
     problem_count: int
     date_format: str | None
     decimal_styles: dict[str, DecimalStyle]
+    row: str = "_row"  # the file row as SQL (from the rowid on the fast path)
+    # Columns the table leaves out, as the constant SQL they always are.
+    constants: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def column(self, name: str) -> str:
+        return self.constants.get(name, name)
 
 
 def q(identifier: str) -> str:
@@ -85,18 +93,19 @@ def stage_typed(
     """Create temp table `typed` with ledger columns plus `_row`, and list problems."""
     problems: list[ImportProblem] = []
     styles: dict[str, DecimalStyle] = {}
-    for field in NUMERIC_FIELDS:
-        header = mapping.header_of(field)
-        if header is None:
-            continue
-        style = decimal or _column_style(con, raw.name, header)
+    numeric = {f: h for f in NUMERIC_FIELDS if (h := mapping.header_of(f)) is not None}
+    detected = {} if decimal else _column_styles(con, raw.name, list(numeric.values()))
+    for name, header in numeric.items():
+        style = decimal or detected[header]
         if style is None:
             problems.append(_ambiguous(con, raw.name, header, file))
             style = "point"
-        styles[field] = style
+        styles[name] = style
     date_format = _date_format(con, raw.name, mapping.fields["date"])
     con.execute(f"DROP TABLE IF EXISTS {typed}")
-    con.execute(f"CREATE TEMP TABLE {typed} AS {_typed_select(raw, mapping, styles, date_format)}")
+    con.execute(
+        f"CREATE TEMP TABLE {typed} AS {_typed_select(raw.name, mapping, styles, date_format)}"
+    )
     found, total = _problems(con, typed, mapping, file, date_format, currency)
     return Staged(
         table=typed,
@@ -108,24 +117,170 @@ def stage_typed(
     )
 
 
-def _column_style(con: duckdb.DuckDBPyConnection, table: str, header: str) -> DecimalStyle | None:
-    v = f"trim({q(header)})"
+def stage_clean(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    detect_source: str,
+    mapping: ColumnMapping,
+    *,
+    typed: str,
+    currency: str,
+    decimal: DecimalStyle | None = None,
+) -> Staged | None:
+    """The fast path of `stage_typed` for a file that needs no report, else None.
+
+    `source` is a query over the file's text columns (read in place, no raw
+    copy), in file order, that stores rejected rows in `kam_rejects`;
+    `detect_source` the same query skipping them, for the detection scans.
+    The typed table keeps only the ledger columns the file has, and its rowid
+    is the file order (the row number is rowid + 2). A column without a comma
+    in the first 100k values is taken as "point" and any comma further down
+    flags the row. When any row is flagged (by the very
+    conditions `_problems` reports, or by that comma), a line repeats, or the
+    reader rejected a row, this returns None and the caller runs `stage_typed`,
+    which reports every problem exactly.
+    """
+    src = f"({detect_source})"
+    numeric = {f: h for f in NUMERIC_FIELDS if (h := mapping.header_of(f)) is not None}
+    styles: dict[str, DecimalStyle] = {}
+    guessed: list[str] = []
+    if decimal:
+        styles = dict.fromkeys(numeric, decimal)
+    elif numeric:
+        headers = list(numeric.values())
+        sample = con.execute(
+            "SELECT "
+            + ", ".join(f"bool_or(contains({q(h)}, ','))" for h in headers)
+            + f" FROM (SELECT * FROM {src} LIMIT 100000)"
+        ).fetchone()
+        assert sample is not None
+        exact = _column_styles(con, src, [h for h, c in zip(headers, sample, strict=True) if c])
+        for name, header in numeric.items():
+            style = exact.get(header, "point")
+            if style is None:
+                return None
+            styles[name] = style
+            if header not in exact:
+                guessed.append(name)
+    date_format = _date_format(con, src, mapping.fields["date"])
+    checks = [cond for _, _, cond, _ in _problem_checks(mapping, date_format, currency)]
+    checks += [f"contains(_raw_{name}, ',')" for name in guessed]
+    select = _typed_select(f"({source})", mapping, styles, date_format, row="NULL")
+    columns = _typed_columns(mapping, styles)
+    kept = [c for c in columns if c not in columns.constants]
+    con.execute(f"DROP TABLE IF EXISTS {typed}")
+    con.execute("DROP TABLE IF EXISTS kam_rejects; DROP TABLE IF EXISTS kam_rejects_scan")
+    con.execute(
+        f"CREATE TEMP TABLE {typed} AS SELECT {', '.join(kept)}, "
+        + " OR ".join(f"({c})" for c in checks)
+        + f" AS _flagged FROM ({select})"
+    )
     row = con.execute(
-        f"""SELECT
-            count(*) FILTER (contains({v}, ',')),
-            count(*) FILTER (contains({v}, '.')),
-            count(*) FILTER (contains({v}, ',') AND contains({v}, '.')
-                AND instr(reverse({v}), ',') < instr(reverse({v}), '.')),
-            count(*) FILTER (contains({v}, ',') AND contains({v}, '.')
-                AND instr(reverse({v}), '.') < instr(reverse({v}), ',')),
-            count(*) FILTER (contains({v}, ',')
-                AND NOT regexp_full_match({v}, '[-+]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?')),
-            count(*) FILTER (contains({v}, '.')
-                AND NOT regexp_full_match({v}, '[-+]?\\d{{1,3}}(\\.\\d{{3}})+(,\\d*)?'))
-        FROM {table}"""
+        f"SELECT count(*), count(*) FILTER (_flagged), (SELECT count(*) FROM kam_rejects) "
+        f"FROM {typed}"
     ).fetchone()
     assert row is not None
-    return decimal_style(SeparatorCounts(*(int(x) for x in row)))
+    lines, flagged, rejected = (int(x) for x in row)
+    if lines == 0 or flagged or rejected or _lines_repeat(con, typed, mapping):
+        con.execute(f"DROP TABLE {typed}")
+        return None
+    return Staged(
+        table=typed,
+        lines=lines,
+        problems=[],
+        problem_count=0,
+        date_format=date_format,
+        decimal_styles=styles,
+        row="(rowid + 2)",
+        constants=columns.constants,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    names: list[str]
+    constants: dict[str, str]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+
+def _typed_columns(mapping: ColumnMapping, styles: dict[str, DecimalStyle]) -> _Columns:
+    """The staged columns (ledger columns but `line`, plus `line_given`); constant ones apart."""
+    f = mapping.fields
+    names = ["line_given", *(c for c in LEDGER_COLUMNS if c != "line")]
+    constants = {}
+    if "line" not in f:
+        constants["line_given"] = "CAST(NULL AS BIGINT)"
+    for name in ("client", "currency", *TEXT_FIELDS):
+        if name not in f:
+            constants[name] = "CAST(NULL AS VARCHAR)"
+    for name in ("quantity", "unit_price", "list_price"):
+        if name not in styles:
+            constants[name] = f"CAST(NULL AS {SCALES[name]})"
+    cost = _cost_expression(styles, _amount_expression(styles))
+    if cost.startswith("CAST(NULL"):
+        constants["cost"] = cost
+    return _Columns(names, constants)
+
+
+def _lines_repeat(con: duckdb.DuckDBPyConnection, typed: str, mapping: ColumnMapping) -> bool:
+    if "line" not in mapping.fields:
+        return False
+    row = con.execute(
+        f"""SELECT count(*) FROM (SELECT 1 FROM {typed} WHERE line_given IS NOT NULL
+            GROUP BY invoice, line_given HAVING count(*) > 1)"""
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _column_styles(
+    con: duckdb.DuckDBPyConnection, table: str, headers: list[str]
+) -> dict[str, DecimalStyle | None]:
+    """The decimal style of each column, in at most two scans whatever the column count.
+
+    The first scan only counts commas: a column without any is "point" whatever
+    the other counts (see `decimal_style`), so the costly counts run only for
+    columns that hold a comma.
+    """
+    if not headers:
+        return {}
+    row = con.execute(
+        "SELECT "
+        + ", ".join(f"count(*) FILTER (contains(trim({q(h)}), ','))" for h in headers)
+        + f" FROM {table}"
+    ).fetchone()
+    assert row is not None
+    styles: dict[str, DecimalStyle | None] = {
+        h: "point" for h, n in zip(headers, row, strict=True) if not n
+    }
+    commas = [h for h in headers if h not in styles]
+    if not commas:
+        return styles
+    counts = con.execute(
+        "SELECT " + ", ".join(_separator_counts(h) for h in commas) + f" FROM {table}"
+    ).fetchone()
+    assert counts is not None
+    for i, header in enumerate(commas):
+        values = (int(x) for x in counts[6 * i : 6 * i + 6])
+        styles[header] = decimal_style(SeparatorCounts(*values))
+    return styles
+
+
+def _separator_counts(header: str) -> str:
+    """The six `SeparatorCounts` of one column, as aggregate SQL."""
+    v = f"trim({q(header)})"
+    return f"""
+        count(*) FILTER (contains({v}, ',')),
+        count(*) FILTER (contains({v}, '.')),
+        count(*) FILTER (contains({v}, ',') AND contains({v}, '.')
+            AND instr(reverse({v}), ',') < instr(reverse({v}), '.')),
+        count(*) FILTER (contains({v}, ',') AND contains({v}, '.')
+            AND instr(reverse({v}), '.') < instr(reverse({v}), ',')),
+        count(*) FILTER (contains({v}, ',')
+            AND NOT regexp_full_match({v}, '[-+]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?')),
+        count(*) FILTER (contains({v}, '.')
+            AND NOT regexp_full_match({v}, '[-+]?\\d{{1,3}}(\\.\\d{{3}})+(,\\d*)?'))"""
 
 
 def _ambiguous(con: duckdb.DuckDBPyConnection, table: str, header: str, file: str) -> ImportProblem:
@@ -144,15 +299,29 @@ def _ambiguous(con: duckdb.DuckDBPyConnection, table: str, header: str, file: st
 
 
 def _date_format(con: duckdb.DuckDBPyConnection, table: str, header: str) -> str | None:
-    tries = ", ".join(f"count(try_strptime(v, '{fmt}'))" for fmt in DATE_FORMATS)
+    """The format reading most of the first 100k dates.
+
+    Counted over distinct values (weighted by their count), and a value is only
+    parsed with a format whose separators it holds: a failed parse costs more
+    than a successful one, and neither changes any count.
+    """
+    tries = ", ".join(
+        f"coalesce(sum(n) FILTER ({_holds_separators(fmt)}try_strptime(v, '{fmt}') IS NOT NULL), 0)"
+        for fmt in DATE_FORMATS
+    )
     row = con.execute(
-        f"""SELECT {tries} FROM (
+        f"""SELECT {tries} FROM (SELECT v, count(*) AS n FROM (
             SELECT trim({q(header)}) AS v FROM {table}
-            WHERE nullif(trim({q(header)}), '') IS NOT NULL LIMIT 100000)"""
+            WHERE nullif(trim({q(header)}), '') IS NOT NULL LIMIT 100000) GROUP BY v)"""
     ).fetchone()
     if row is None or not any(row):
         return None
     return best_date_format(dict(zip(DATE_FORMATS, (int(x) for x in row), strict=True)))
+
+
+def _holds_separators(fmt: str) -> str:
+    """A cheap test every value `fmt` parses passes: it holds the format's separators."""
+    return "".join(f"contains(v, '{c}') AND " for c in "-./:" if c in fmt)
 
 
 def _number(header: str, style: DecimalStyle, scale: str) -> str:
@@ -175,15 +344,17 @@ def _date(header: str, date_format: str | None) -> str:
 
 
 def _typed_select(
-    raw: RawTable,
+    source: str,
     mapping: ColumnMapping,
     styles: dict[str, DecimalStyle],
     date_format: str | None,
+    *,
+    row: str = "_row",
 ) -> str:
     """Parse each cell once (inner query), derive amount and cost (outer query)."""
     f = mapping.fields
     inner = {
-        "_row": "_row",
+        "_row": row,
         "invoice": _text(f["invoice"]),
         "line_given": f"TRY_CAST(trim({q(f['line'])}) AS BIGINT)" if "line" in f else "NULL",
         "_raw_line": _text(f["line"]) if "line" in f else "NULL",
@@ -209,7 +380,7 @@ def _typed_select(
     return (
         f"SELECT\n  {outer_sql}"
         + (f", {nums}" if nums else "")
-        + f"\nFROM (SELECT\n    {inner_sql}\n  FROM {raw.name})"
+        + f"\nFROM (SELECT\n    {inner_sql}\n  FROM {source})"
     )
 
 

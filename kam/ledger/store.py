@@ -144,6 +144,8 @@ class DuckDBStore:
                 con.close()
 
     def swap_in(self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str) -> SwapResult:
+        # The ledger's physical row order means nothing: let DuckDB write it in parallel.
+        con.execute("SET preserve_insertion_order = false")
         con.execute("BEGIN TRANSACTION")
         try:
             result = _swap(con, staged, files)
@@ -151,6 +153,8 @@ class DuckDBStore:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        finally:
+            con.execute("SET preserve_insertion_order = true")
         con.execute("DROP TABLE IF EXISTS kam_new_invoices")
         return result
 
