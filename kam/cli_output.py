@@ -6,13 +6,18 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kam.common.money import money_str
+
+def _money(amount: object) -> str:
+    """Thousands grouped, two decimals, for people; JSON keeps the exact text."""
+    return f"{Decimal(str(amount)):,.2f}"
+
 
 if TYPE_CHECKING:
     from kam.analytics.selectors import Analysis
@@ -123,7 +128,7 @@ def print_analysis(analysis: Analysis, *, top: int) -> None:
         f"({analysis.period.start} to {analysis.period.end}, end exclusive)"
     )
     console.print(
-        f"{r.clients:,} clients bought {money_str(r.revenue)} {analysis.currency}; "
+        f"{r.clients:,} clients bought {_money(r.revenue)} {analysis.currency}; "
         f"the top 20% bring {float(r.top20_share):.1%}. "
         f"Gini {float(r.gini):.3f}, HHI {float(r.hhi):.1f}."
     )
@@ -132,12 +137,12 @@ def print_analysis(analysis: Analysis, *, top: int) -> None:
     if analysis.unattributed_lines:
         console.print(
             f"{analysis.unattributed_lines:,} lines without a client id: "
-            f"{money_str(analysis.unattributed_amount)} {analysis.currency}."
+            f"{_money(analysis.unattributed_amount)} {analysis.currency}."
         )
     if analysis.margin:
         m = analysis.margin
         console.print(
-            f"Gross margin {money_str(m.amount)} ({float(m.percent):.1%}), "
+            f"Gross margin {_money(m.amount)} ({float(m.percent):.1%}), "
             f"cost known for {float(m.coverage):.1%} of revenue."
         )
     abc = Table(title="ABC classes", show_edge=False)
@@ -145,17 +150,18 @@ def print_analysis(analysis: Analysis, *, top: int) -> None:
         abc.add_column(column, justify="right")
     for cls in ("A", "B", "C"):
         share = revenues[cls] / r.revenue if r.revenue else 0
-        abc.add_row(cls, f"{counts[cls]:,}", money_str(revenues[cls]), f"{float(share):.1%}")
+        abc.add_row(cls, f"{counts[cls]:,}", _money(revenues[cls]), f"{float(share):.1%}")
     console.print(abc)
     table = Table(title=f"Top {min(top, r.clients)} clients", show_edge=False)
     for column in ("#", "client", "name", "revenue", "share", "cumulative", "class"):
-        table.add_column(column, justify="right" if column in ("#", "revenue") else "left")
+        numeric = column in ("#", "revenue", "share", "cumulative")
+        table.add_column(column, justify="right" if numeric else "left")
     for i, row in enumerate(analysis.top(top), start=1):
         table.add_row(
             str(i),
             row["client"],
             row["name"],
-            row["revenue"],
+            _money(row["revenue"]),
             f"{row['share']:.2%}",
             f"{row['cumulative_share']:.1%}",
             row["class"],

@@ -67,8 +67,8 @@ def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dic
         )
     fig.update_layout(
         **_LAYOUT,
-        xaxis={"title": labels["x"], "ticksuffix": "%", "range": [0, 100]},
-        yaxis={"title": labels["y"], "ticksuffix": "%", "range": [0, 101]},
+        xaxis={"title": labels["x"], "ticksuffix": "%", "range": [-1, 101]},
+        yaxis={"title": labels["y"], "ticksuffix": "%", "range": [-1, 102]},
     )
     return dict(json.loads(fig.to_json()))
 
@@ -91,13 +91,18 @@ def trend_figure(
     fig.add_trace(
         go.Scatter(
             x=x,
-            y=[v * 100 for v in gini],
+            y=list(gini),
             name=labels["gini"],
             mode="lines+markers",
             line={"color": "#c0692b"},
+            yaxis="y2",
         )
     )
     fig.update_layout(
-        **_LAYOUT, yaxis={"ticksuffix": "%", "rangemode": "tozero"}, xaxis={"type": "category"}
+        **_LAYOUT,
+        xaxis={"type": "category"},
+        yaxis={"ticksuffix": "%", "range": [0, 100]},
+        # Gini is an index from 0 to 1, not a share: it gets its own axis
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "showgrid": False},
     )
     return dict(json.loads(fig.to_json()))

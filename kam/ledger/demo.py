@@ -20,39 +20,124 @@ from itertools import accumulate
 from pathlib import Path
 
 CATEGORIES: dict[str, tuple[tuple[str, int], ...]] = {
-    "Adezivi și chituri": (("Adeziv gresie C1", 38), ("Adeziv flexibil C2TE", 64),
-                           ("Chit de rosturi", 29), ("Adeziv polistiren", 41)),
-    "Izolații": (("Polistiren expandat 10 cm", 118), ("Vată minerală 5 cm", 96),
-                 ("Membrană hidroizolantă", 245), ("Spumă poliuretanică", 31)),
-    "Scule electrice": (("Rotopercutor SDS", 890), ("Polizor unghiular", 420),
-                        ("Autofiletantă 18V", 760), ("Ferăstrău circular", 980)),
-    "Feronerie": (("Șuruburi lemn 4x40 (cutie)", 22), ("Dibluri 8 mm (cutie)", 18),
-                  ("Balamale inox", 34), ("Ancore chimice", 57)),
-    "Vopsele": (("Vopsea lavabilă albă 15 l", 210), ("Grund acrilic 10 l", 132),
-                ("Email alchidic 2,5 l", 75), ("Tencuială decorativă", 168)),
-    "Instalații sanitare": (("Țeavă PPR 20 mm", 9), ("Robinet sferic 1/2", 27),
-                            ("Baterie lavoar", 189), ("Sifon pardoseală", 46)),
-    "Echipamente de protecție": (("Mănuși de lucru (set)", 15), ("Cască protecție", 38),
-                                 ("Ochelari protecție", 19), ("Bocanci S3", 265)),
-    "Materiale electrice": (("Cablu CYY-F 3x2,5 (rolă)", 640), ("Priză dublă", 21),
-                            ("Tablou siguranțe", 148), ("Corp LED industrial", 310)),
+    "Adezivi și chituri": (
+        ("Adeziv gresie C1", 38),
+        ("Adeziv flexibil C2TE", 64),
+        ("Chit de rosturi", 29),
+        ("Adeziv polistiren", 41),
+    ),
+    "Izolații": (
+        ("Polistiren expandat 10 cm", 118),
+        ("Vată minerală 5 cm", 96),
+        ("Membrană hidroizolantă", 245),
+        ("Spumă poliuretanică", 31),
+    ),
+    "Scule electrice": (
+        ("Rotopercutor SDS", 890),
+        ("Polizor unghiular", 420),
+        ("Autofiletantă 18V", 760),
+        ("Ferăstrău circular", 980),
+    ),
+    "Feronerie": (
+        ("Șuruburi lemn 4x40 (cutie)", 22),
+        ("Dibluri 8 mm (cutie)", 18),
+        ("Balamale inox", 34),
+        ("Ancore chimice", 57),
+    ),
+    "Vopsele": (
+        ("Vopsea lavabilă albă 15 l", 210),
+        ("Grund acrilic 10 l", 132),
+        ("Email alchidic 2,5 l", 75),
+        ("Tencuială decorativă", 168),
+    ),
+    "Instalații sanitare": (
+        ("Țeavă PPR 20 mm", 9),
+        ("Robinet sferic 1/2", 27),
+        ("Baterie lavoar", 189),
+        ("Sifon pardoseală", 46),
+    ),
+    "Echipamente de protecție": (
+        ("Mănuși de lucru (set)", 15),
+        ("Cască protecție", 38),
+        ("Ochelari protecție", 19),
+        ("Bocanci S3", 265),
+    ),
+    "Materiale electrice": (
+        ("Cablu CYY-F 3x2,5 (rolă)", 640),
+        ("Priză dublă", 21),
+        ("Tablou siguranțe", 148),
+        ("Corp LED industrial", 310),
+    ),
 }
-PREFIXES = ("Construct", "Agro", "Euro", "Nord", "Trans", "Carpat", "Dunărea", "Bega", "Mureș",
-            "Someș", "Delta", "Prima", "Casa", "Terra", "Vest", "Est", "Olt", "Arge", "Tehno",
-            "Meta", "Prof", "Atlas", "Orion", "Sigma", "Nova")
-SUFFIXES = ("Build", "Com", "Invest", "Instal", "Proiect", "Design", "Grup", "Service",
-            "Distribuție", "Market", "Tehnic", "Expert", "Montaj", "Industrial")
+PREFIXES = (
+    "Construct",
+    "Agro",
+    "Euro",
+    "Nord",
+    "Trans",
+    "Carpat",
+    "Dunărea",
+    "Bega",
+    "Mureș",
+    "Someș",
+    "Delta",
+    "Prima",
+    "Casa",
+    "Terra",
+    "Vest",
+    "Est",
+    "Olt",
+    "Arge",
+    "Tehno",
+    "Meta",
+    "Prof",
+    "Atlas",
+    "Orion",
+    "Sigma",
+    "Nova",
+)
+SUFFIXES = (
+    "Build",
+    "Com",
+    "Invest",
+    "Instal",
+    "Proiect",
+    "Design",
+    "Grup",
+    "Service",
+    "Distribuție",
+    "Market",
+    "Tehnic",
+    "Expert",
+    "Montaj",
+    "Industrial",
+)
 FORMS = ("SRL", "SRL", "SRL", "SA", "SRL-D")
 COUNTRIES = ("România",) * 17 + ("Republica Moldova", "Bulgaria", "Ungaria")
 AGENTS = ("Ana Popescu", "Mihai Ionescu", "Elena Dumitru", "Andrei Stan", "Ioana Marin")
-HEADERS = ("Nr. factură", "Data", "Cod client", "Denumire client", "Țară", "Cod articol",
-           "Denumire articol", "Categorie", "Cantitate", "Preț listă", "Preț unitar", "Valoare",
-           "Cost", "Monedă", "Agent")
+HEADERS = (
+    "Nr. factură",
+    "Data",
+    "Cod client",
+    "Denumire client",
+    "Țară",
+    "Cod articol",
+    "Denumire articol",
+    "Categorie",
+    "Cantitate",
+    "Preț listă",
+    "Preț unitar",
+    "Valoare",
+    "Cost",
+    "Monedă",
+    "Agent",
+)
 CENT = Decimal("0.01")
 
 
-def _last_month_end() -> dt.date:
-    return dt.date.today().replace(day=1)  # noqa: DTZ011 - a local calendar date is meant
+def _this_year_start() -> dt.date:
+    """Three full calendar years before this one, so the latest year is complete."""
+    return dt.date.today().replace(month=1, day=1)  # noqa: DTZ011 - a local calendar date
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +147,7 @@ class DemoSpec:
     seed: int = 7
     currency: str = "EUR"
     years: int = 3
-    end: dt.date = field(default_factory=_last_month_end)  # exclusive
+    end: dt.date = field(default_factory=_this_year_start)  # exclusive
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +200,9 @@ def _products() -> list[tuple[str, str, str, Decimal, float]]:
     products = []
     for c, (category, items) in enumerate(sorted(CATEGORIES.items())):
         for p, (name, price) in enumerate(items):
-            products.append((f"P{c + 1}{p + 1:02d}", name, category, Decimal(price),
-                             rng.uniform(0.58, 0.78)))
+            products.append(
+                (f"P{c + 1}{p + 1:02d}", name, category, Decimal(price), rng.uniform(0.58, 0.78))
+            )
     return products
 
 
@@ -146,9 +232,25 @@ def demo_rows(spec: DemoSpec) -> list[list[str]]:
             price = _money(float(list_price) * (1 - client.discount) * rng.uniform(0.97, 1.02))
             amount = price * quantity
             cost = _money(float(list_price) * cost_ratio) * quantity
-            rows.append([f"FV{number}", day.strftime("%d.%m.%Y"), client.code, client.name,
-                         client.country, code, name, category, str(quantity), _text(list_price),
-                         _text(price), _text(amount), _text(cost), spec.currency, client.agent])
+            rows.append(
+                [
+                    f"FV{number}",
+                    day.strftime("%d.%m.%Y"),
+                    client.code,
+                    client.name,
+                    client.country,
+                    code,
+                    name,
+                    category,
+                    str(quantity),
+                    _text(list_price),
+                    _text(price),
+                    _text(amount),
+                    _text(cost),
+                    spec.currency,
+                    client.agent,
+                ]
+            )
     return rows
 
 

@@ -89,10 +89,6 @@ def test_after_signing_in_the_dashboard_shows_the_latest_year(
     expect(page.locator("table.top")).to_have_css("display", "table")  # not styled as the header
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="views.dashboard builds an unbound PeriodForm without initial={'year': years[0]}",
-)
 def test_the_period_selector_names_the_year_on_display(
     page: Page, signed_in: SignIn, northwind: Store
 ) -> None:
