@@ -114,6 +114,11 @@ def _import(args: argparse.Namespace) -> int:
             operator=getpass.getuser(),
             progress=progress,
         )
+    if report.ok and not args.dry_run:
+        from kam.ledger.jobs import import_job_audit
+        from kam.ledger.models import ImportJob
+
+        import_job_audit(job=ImportJob.objects.get(pk=report.job_id), user=None)
     print_import_report(report, as_json=args.format == "json")
     return EXIT_OK if report.ok else EXIT_PROBLEMS
 
@@ -188,10 +193,15 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _createuser(args: argparse.Namespace) -> int:
+    from kam.audit.models import AuditEvent
+    from kam.audit.services import Actor
     from kam.people.services import user_create
 
     password = args.password or getpass.getpass("Password (12 characters or more): ")
-    user = user_create(username=args.username, password=password, role=args.role, email=args.email)
+    actor = Actor(user=None, interface=AuditEvent.Interface.CLI, label=getpass.getuser())
+    user = user_create(
+        username=args.username, password=password, role=args.role, email=args.email, actor=actor
+    )
     print(f"created {user.username} ({user.get_role_display()})")
     return EXIT_OK
 

@@ -1,12 +1,17 @@
-"""Import jobs whose process died are closed as failed, never left running."""
+"""Import job housekeeping: jobs of a dead process are closed as failed, never left
+running; a committed import is recorded in the audit trail."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+from typing import Any
 
 from django.utils import timezone
 
+from kam.audit.models import AuditEvent
+from kam.audit.services import Actor, audit_event
 from kam.ledger.models import ImportJob
 
 
@@ -33,4 +38,22 @@ def import_jobs_reap() -> int:
         finished_at=timezone.now(),
         message="interrupted: the process stopped before the import finished; "
         "the ledger kept its previous state or the complete new one",
+    )
+
+
+def import_job_audit(*, job: ImportJob, user: Any) -> None:
+    """Record a committed import in the audit trail: who, through what, which files, counts."""
+    detail = {
+        "files": [f.get("name", "") for f in job.files],
+        "lines": job.lines,
+        "invoices": job.invoices,
+        "clients": job.clients,
+        "lines_replaced": job.lines_replaced,
+    }
+    audit_event(
+        actor=Actor(user=user, interface=job.interface, label=job.operator),
+        action=AuditEvent.Action.IMPORT,
+        entity=ImportJob._meta.label,
+        entity_id=str(job.pk),
+        detail=json.dumps(detail, ensure_ascii=False),
     )

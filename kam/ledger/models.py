@@ -42,6 +42,10 @@ class ImportJob(models.Model):
     ledger_import_id = models.BigIntegerField(null=True, blank=True)
     host = models.CharField(max_length=255, blank=True, default="")
     pid = models.PositiveIntegerField(null=True, blank=True)
+    stage = models.CharField(_("stage"), max_length=255, blank=True, default="")
+    progress = models.FloatField(_("progress"), default=0.0)  # 0..1, written by the runner
+    upload = models.CharField(max_length=64, blank=True, default="")  # folder of a web upload
+    options = models.JSONField(default=dict)  # what was asked: given mapping, sheet, decimal...
 
     class Meta:
         ordering = ("-started_at", "-id")

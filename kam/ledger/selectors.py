@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import QuerySet
 
-from kam.ledger.models import ImportJob
+from kam.ledger.models import ImportJob, SavedMapping
 from kam.ledger.store import Store, open_store
 
 
@@ -15,3 +16,13 @@ def ledger_store() -> Store:
 
 def recent_import_jobs(*, limit: int = 20) -> list[ImportJob]:
     return list(ImportJob.objects.select_related("created_by")[:limit])
+
+
+def import_jobs() -> QuerySet[ImportJob]:
+    """Every import job, newest first, with who started it."""
+    return ImportJob.objects.select_related("created_by").order_by("-started_at", "-id")
+
+
+def saved_mappings() -> dict[str, dict[str, str]]:
+    """Saved column mappings by name (field -> header)."""
+    return {m.name: dict(m.fields) for m in SavedMapping.objects.order_by("name")}
