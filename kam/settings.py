@@ -7,6 +7,15 @@ KAM_PORT        web port (default 8000)
 KAM_CURRENCY    reporting currency, ISO 4217 (default EUR)
 KAM_FISCAL_YEAR_START  first month of the fiscal year (default 1)
 KAM_PRODUCTION  "1" turns on the production security settings
+KAM_UPLOAD_MAX_BYTES  largest ledger file the web accepts (default 512 MiB)
+KAM_ALLOWED_HOSTS  host names the site answers to, comma-separated
+KAM_CSRF_TRUSTED_ORIGINS  origins allowed to post forms (default https://<each allowed host>)
+KAM_LOGIN_MAX_FAILURES  failed sign-ins of one user name that lock it (default 5)
+KAM_LOGIN_MAX_FAILURES_PER_ADDRESS  failed sign-ins from one address that lock it (default 20)
+KAM_LOGIN_LOCK_MINUTES  window that counts failures, and length of a lock-out (default 15)
+KAM_PROXY_HOPS  reverse proxies in front of KAM that append to X-Forwarded-For (default 0)
+KAM_SESSION_IDLE_MINUTES  sign out after this long without a request (default 30)
+KAM_SESSION_MAX_HOURS  sign out this long after signing in, however active (default 12)
 """
 
 from __future__ import annotations
@@ -27,6 +36,12 @@ KAM_LEDGER_URL = os.environ.get("KAM_LEDGER_URL", f"duckdb:///{KAM_HOME / 'ledge
 KAM_ABC_A = os.environ.get("KAM_ABC_A", "0.80")
 KAM_ABC_B = os.environ.get("KAM_ABC_B", "0.95")
 PRODUCTION = os.environ.get("KAM_PRODUCTION") == "1"
+KAM_UPLOAD_MAX_BYTES = int(os.environ.get("KAM_UPLOAD_MAX_BYTES", str(512 << 20)))
+KAM_IMPORT_INLINE = False  # tests run import jobs in the request instead of a thread
+# Uploaded files above 2.5 MiB stream to a temporary file, never into memory;
+# form fields other than files stay under Django's 2.5 MiB default.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 DEBUG = os.environ.get("KAM_DEBUG") == "1"
 SECRET_KEY = os.environ.get("KAM_SECRET_KEY", "")
@@ -35,6 +50,17 @@ if not SECRET_KEY:
         raise RuntimeError("KAM_SECRET_KEY must be set in production")
     SECRET_KEY = "kam-development-only-key-" + "x" * 40
 ALLOWED_HOSTS = os.environ.get("KAM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# ".example.com" in the allowed hosts trusts https://*.example.com
+CSRF_TRUSTED_ORIGINS = os.environ.get(
+    "KAM_CSRF_TRUSTED_ORIGINS",
+    ",".join(f"https://{'*' if h.startswith('.') else ''}{h}" for h in ALLOWED_HOSTS if h != "*"),
+).split(",")
+KAM_LOGIN_MAX_FAILURES = int(os.environ.get("KAM_LOGIN_MAX_FAILURES", "5"))
+KAM_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("KAM_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+KAM_LOGIN_LOCK_MINUTES = int(os.environ.get("KAM_LOGIN_LOCK_MINUTES", "15"))
+KAM_PROXY_HOPS = int(os.environ.get("KAM_PROXY_HOPS", "0"))
+KAM_SESSION_IDLE_MINUTES = int(os.environ.get("KAM_SESSION_IDLE_MINUTES", "30"))
+KAM_SESSION_MAX_HOURS = int(os.environ.get("KAM_SESSION_MAX_HOURS", "12"))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -43,11 +69,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # its templates and static files serve the API docs page without a CDN
     "kam.people",
     "kam.audit",
     "kam.clients",
     "kam.ledger",
     "kam.analytics",
+    "kam.api",
     "kam.web",
 ]
 
@@ -62,6 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kam.web.middleware.user_language",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kam.web.middleware.session_timeouts",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -126,7 +155,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 
-SESSION_COOKIE_AGE = 8 * 3600
+# The cookie lives as long as the absolute time-out; kam.web.middleware.session_timeouts
+# ends a session earlier when it has been idle.
+SESSION_COOKIE_AGE = KAM_SESSION_MAX_HOURS * 3600
+# "__Host-" cookies are refused by browsers unless secure, host-only and for path /
+SESSION_COOKIE_NAME = "__Host-sessionid" if PRODUCTION else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if PRODUCTION else "csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -141,6 +175,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LOGGING = {
     "version": 1,

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,11 +25,6 @@ from kam.ledger.selectors import ledger_store
 from kam.web.forms import PeriodForm
 
 
-class SignInView(LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
-
-
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
 
@@ -39,7 +33,9 @@ class HtmxHttpRequest(HttpRequest):
 def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     """The concentration view of one period, with its trend across years."""
     years = available_years()
-    form = PeriodForm(request.GET or None, years=years)
+    form = PeriodForm(
+        request.GET or None, years=years, initial={"year": years[0] if years else None}
+    )
     context: dict[str, Any] = {"form": form, "years": years}
     if years:
         try:
