@@ -16,6 +16,12 @@ DATA = Path(__file__).parent / "tests" / "data"
 PG_URL = os.environ.get("KAM_TEST_POSTGRES_URL", "")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: Any) -> None:
+    """A cheap hasher in tests: they check rules and records, not key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

@@ -18,10 +18,13 @@ from django_htmx.middleware import HtmxDetails
 from kam.analytics.charts import pareto_figure, trend_figure
 from kam.analytics.models import YearSummary
 from kam.analytics.selectors import Analysis, available_years, concentration_analysis
+from kam.audit.services import Actor
 from kam.clients.access import can_see_margins, sees_everything, visible_clients
 from kam.common.errors import DomainError
 from kam.common.periods import Period
 from kam.ledger.selectors import ledger_store
+from kam.people.models import User
+from kam.people.services import user_language_set
 from kam.web.forms import PeriodForm
 
 
@@ -115,9 +118,10 @@ def language_set(request: HttpRequest) -> HttpResponse:
         target = "/"
     response = HttpResponseRedirect(target)
     if language in dict(settings.LANGUAGES) and check_for_language(language):
-        if request.user.is_authenticated:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+        if isinstance(request.user, User):
+            user_language_set(
+                user=request.user, language=language, actor=Actor(request.user, "web")
+            )
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             language,
