@@ -16,7 +16,8 @@ Decimal separator, per numeric column, from counts over every value:
 - only commas: a comma is decimal unless every comma value is a clean
   thousands grouping (1,234 or 12,345,678), which is ambiguous and refused;
 - both appear, never in the same value: whichever only ever groups thousands
-  is the grouping one; if neither does, the column is inconsistent.
+  is the grouping one; if neither does, the column is inconsistent, and if
+  both do (`1.000` beside `1,000`), it is ambiguous and refused.
 """
 
 from __future__ import annotations
@@ -232,9 +233,9 @@ def map_headers(
     taken = set(fields.values())
     claims: dict[str, list[str]] = {}
     for header in headers:
-        field = _ALIAS_INDEX.get(normalise_header(header))
-        if field and field not in fields and header not in taken:
-            claims.setdefault(field, []).append(header)
+        claimed = _ALIAS_INDEX.get(normalise_header(header))
+        if claimed and claimed not in fields and header not in taken:
+            claims.setdefault(claimed, []).append(header)
     for field, claimants in claims.items():
         if len(claimants) > 1:
             names = ", ".join(repr(c) for c in claimants)
@@ -317,6 +318,8 @@ def decimal_style(counts: SeparatorCounts) -> DecimalStyle | None:
         return None
     if c.with_point == 0:
         return "comma" if c.comma_not_grouping else None
+    if c.point_not_grouping == 0 and c.comma_not_grouping == 0:
+        return None  # `1.000` and `1,000`: either may be the grouping one
     if c.point_not_grouping == 0:
         return "comma"
     if c.comma_not_grouping == 0:

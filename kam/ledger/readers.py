@@ -223,7 +223,7 @@ def _whole(path: Path, gzipped: bool) -> bytes:
 def _transcode(source: Path, target: Path, *, encoding: str, gzipped: bool) -> None:
     opener = gzip.open if gzipped else open
     with opener(source, "rb") as raw, target.open("w", encoding="utf-8", newline="") as out:
-        reader = codecs.getreader(encoding)(raw, errors="replace")
+        reader = codecs.getreader(encoding)(raw, "replace")
         shutil.copyfileobj(reader, out, 1 << 20)
 
 

@@ -188,7 +188,9 @@ def _literal(text: str) -> str:
 
 
 def _create_schema(con: Any, dialect: str) -> None:
-    numeric = (lambda t: t.replace("DECIMAL", "NUMERIC")) if dialect == "postgres" else (lambda t: t)
+    def numeric(kind: str) -> str:
+        return kind.replace("DECIMAL", "NUMERIC") if dialect == "postgres" else kind
+
     columns = ", ".join(f"{name} {numeric(kind)}" for name, kind in SCHEMA)
     con.execute(f"CREATE TABLE IF NOT EXISTS ledger_lines ({columns})")
     con.execute(
