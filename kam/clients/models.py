@@ -25,7 +25,10 @@ class Client(models.Model):
 
     class Meta:
         ordering = ("external_id",)
-        indexes = (models.Index(fields=("name",), name="client_name"),)
+        indexes = (
+            models.Index(fields=("name",), name="client_name"),
+            models.Index(fields=("country", "external_id"), name="client_country"),
+        )
 
     def __str__(self) -> str:
         return self.name if self.name == self.external_id else f"{self.name} ({self.external_id})"
