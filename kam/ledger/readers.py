@@ -346,15 +346,20 @@ def _stage_xlsx(
         raise ImportRefusedError(
             f"{name}: no sheet {sheet!r}; sheets: {', '.join(book.sheet_names)}"
         )
-    rows = book.get_sheet_by_name(sheet or book.sheet_names[0]).to_python(skip_empty_area=True)
+    chosen = book.get_sheet_by_name(sheet or book.sheet_names[0])
+    rows = chosen.to_python(skip_empty_area=True)
     if not rows:
         raise ImportRefusedError(f"{name}: the sheet is empty")
     headers = unique_headers([(_cell_text(h) or "").strip() for h in rows[0]])
     width = len(headers)
+    # The sheet's own row numbers, as a person sees them: the data may start below row 1,
+    # and a skipped blank row must not shift the rows after it.
+    first = (chosen.start or (0, 0))[0] + 2
     data = [[_cell_text(v) for v in row[:width]] + [None] * (width - len(row)) for row in rows[1:]]
-    data = [row for row in data if any(v is not None for v in row)]
+    kept = [i for i, row in enumerate(data) if any(v is not None for v in row)]
+    data = [data[i] for i in kept]
     columns = {f"c{i}": pa.array([row[i] for row in data], pa.string()) for i in range(width)}
-    columns["_row"] = pa.array(range(2, len(data) + 2), pa.int64())
+    columns["_row"] = pa.array([first + i for i in kept], pa.int64())
     arrow = pa.table(columns)  # noqa: F841 - read by DuckDB's replacement scan
     selected = ", ".join(f'c{i} AS "{_quote(h)}"' for i, h in enumerate(headers))
     con.execute(f"DROP TABLE IF EXISTS {table}")

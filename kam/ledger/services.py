@@ -147,9 +147,7 @@ def _run(
     with store.staging() as con:
         staged: list[Staged] = []
         for i, path in enumerate(paths):
-            staged.append(
-                _stage_file(con, path, i, given, saved, sheet, decimal, report, progress)
-            )
+            staged.append(_stage_file(con, path, i, given, saved, sheet, decimal, report, progress))
         if not report.ok:
             return
         progress("combine", None)
@@ -188,8 +186,13 @@ def _stage_file(
     file_report.mapping = mapping
     with _watch(con, f"check {path.name}", progress):
         result = stage_typed(
-            con, raw, mapping, file=path.name, typed=f"kam_typed_{index}",
-            currency=settings.KAM_CURRENCY, decimal=decimal,
+            con,
+            raw,
+            mapping,
+            file=path.name,
+            typed=f"kam_typed_{index}",
+            currency=settings.KAM_CURRENCY,
+            decimal=decimal,
         )
     con.execute(f"DROP TABLE {raw.name}")
     file_report.date_format, file_report.decimal_styles = result.date_format, result.decimal_styles

@@ -306,7 +306,7 @@ def _date_format(con: duckdb.DuckDBPyConnection, table: str, header: str) -> str
     than a successful one, and neither changes any count.
     """
     tries = ", ".join(
-        f"coalesce(sum(n) FILTER ({_holds_separators(fmt)}try_strptime(v, '{fmt}') IS NOT NULL), 0)"
+        f"coalesce(sum(n) FILTER ({_holds_separators(fmt)}{_parses(fmt)} IS NOT NULL), 0)"
         for fmt in DATE_FORMATS
     )
     row = con.execute(
@@ -317,6 +317,12 @@ def _date_format(con: duckdb.DuckDBPyConnection, table: str, header: str) -> str
     if row is None or not any(row):
         return None
     return best_date_format(dict(zip(DATE_FORMATS, (int(x) for x in row), strict=True)))
+
+
+def _parses(fmt: str) -> str:
+    """`v` parsed as `_date` will parse it: "%Y-%m-%d" stands for every ISO 8601 variant
+    the cast reads (fractions of a second, `T`, `Z`, an offset), which strptime does not."""
+    return "TRY_CAST(v AS TIMESTAMP)" if fmt == "%Y-%m-%d" else f"try_strptime(v, '{fmt}')"
 
 
 def _holds_separators(fmt: str) -> str:
@@ -386,7 +392,8 @@ def _typed_select(
 
 def _amount_expression(styles: dict[str, DecimalStyle]) -> str:
     product = (
-        "CAST(_num_quantity * _num_unit_price AS DECIMAL(18,6))"
+        # Multiplied wide, so an absurd product is NULL (and reported), never an overflow.
+        "TRY_CAST(CAST(_num_quantity AS DECIMAL(38,4)) * _num_unit_price AS DECIMAL(18,6))"
         if {"quantity", "unit_price"} <= set(styles)
         else None
     )
@@ -399,9 +406,9 @@ def _cost_expression(styles: dict[str, DecimalStyle], net: str) -> str:
     if "cost" in styles:
         return "_num_cost"
     if "unit_cost" in styles and "quantity" in styles:
-        return "CAST(_num_unit_cost * _num_quantity AS DECIMAL(18,6))"
+        return "TRY_CAST(CAST(_num_unit_cost AS DECIMAL(38,6)) * _num_quantity AS DECIMAL(18,6))"
     if "profit" in styles:
-        return f"CAST({net} - _num_profit AS DECIMAL(18,6))"
+        return f"TRY_CAST(CAST({net} AS DECIMAL(38,6)) - _num_profit AS DECIMAL(18,6))"
     return "CAST(NULL AS DECIMAL(18,6))"
 
 
@@ -410,6 +417,8 @@ def _problem_checks(
 ) -> list[tuple[str, str, str, str]]:
     """(column header, raw value expression, failing condition, reason)."""
     f = mapping.fields
+    product = {"quantity", "unit_price"} <= set(f)
+    product_known = "_num_quantity IS NOT NULL AND _num_unit_price IS NOT NULL"
     shape = (date_format or "%Y-%m-%d").replace("%Y", "YYYY").replace("%m", "MM")
     shape = shape.replace("%d", "DD").replace("%H", "hh").replace("%M", "mm").replace("%S", "ss")
     checks = [
@@ -425,15 +434,27 @@ def _problem_checks(
         (
             f.get("net_amount") or f["unit_price"],
             "NULL",
+            # No amount, and not because a value is "not a number" (reported as that):
+            # a quantity without a unit price has no amount either.
             "net_amount IS NULL AND "
             + " AND ".join(
-                f"_raw_{x} IS NULL"
+                f"(_raw_{x} IS NULL OR _num_{x} IS NOT NULL)"
                 for x in NUMERIC_FIELDS
                 if x in f and x in ("net_amount", "quantity", "unit_price")
-            ),
+            )
+            + (f" AND NOT ({product_known})" if product else ""),
             "missing amount (no net amount, or no quantity and unit price)",
         ),
     ]
+    if product:
+        checks.append(
+            (
+                f["quantity"],
+                "_raw_quantity",
+                f"net_amount IS NULL AND {product_known}",
+                "quantity × unit price is too large an amount (over 999,999,999,999.999999)",
+            )
+        )
     for field in NUMERIC_FIELDS:
         if field in f:
             checks.append(

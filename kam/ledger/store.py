@@ -71,9 +71,7 @@ class Store(Protocol):
     @contextlib.contextmanager
     def staging(self) -> Iterator[duckdb.DuckDBPyConnection]: ...
 
-    def swap_in(
-        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str
-    ) -> SwapResult: ...
+    def swap_in(self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str) -> SwapResult: ...
 
 
 def open_store(url: str) -> Store:
@@ -81,7 +79,9 @@ def open_store(url: str) -> Store:
         return DuckDBStore(url)
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresStore(url)
-    raise LedgerUnavailableError(f"unsupported KAM_LEDGER_URL {url!r}: use duckdb:/// or postgresql://")
+    raise LedgerUnavailableError(
+        f"unsupported KAM_LEDGER_URL {url!r}: use duckdb:/// or postgresql://"
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -263,9 +263,12 @@ class PostgresStore:
                 with pg.transaction():
                     pg.execute("CREATE TEMP TABLE kam_staged (LIKE ledger_lines) ON COMMIT DROP")
                     pg.execute("ALTER TABLE kam_staged DROP COLUMN import_id")
-                    with pg.cursor().copy(
-                        f"COPY kam_staged ({columns}) FROM STDIN (FORMAT csv)"
-                    ) as copy, dump.open("rb") as source:
+                    with (
+                        pg.cursor().copy(
+                            f"COPY kam_staged ({columns}) FROM STDIN (FORMAT csv)"
+                        ) as copy,
+                        dump.open("rb") as source,
+                    ):
                         while chunk := source.read(1 << 20):
                             copy.write(chunk)
                     result = _swap(_PgAdapter(pg), "kam_staged", files)
