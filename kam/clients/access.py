@@ -4,7 +4,8 @@
 |---|---|---|---|
 | admin, director | every client | every client | yes |
 | analyst | every client | nothing (read-only) | yes |
-| key-account manager | clients they manage, those managed by the teams they lead, and those whose account team they are on | clients they manage | yes, on what they see |
+| key-account manager | clients they manage, those managed by | clients they | yes, on what |
+|   | the teams they lead, and those whose account team they are on | manage | they see |
 | team member | clients whose account team they are on | nothing | no |
 | marketing | every client (plans reach existing and prospective clients) | nothing | no |
 | service | key accounts and clients whose account team they are on | nothing | no |

@@ -173,7 +173,8 @@ def _swap(con: Any, staged: str, files: str) -> SwapResult:
     con.execute("DELETE FROM ledger_lines WHERE invoice IN (SELECT invoice FROM kam_new_invoices)")
     columns = ", ".join(LEDGER_COLUMNS)
     con.execute(
-        f"INSERT INTO ledger_lines ({columns}, import_id) SELECT {columns}, {int(next_id)} FROM {staged}"
+        f"INSERT INTO ledger_lines ({columns}, import_id) "
+        f"SELECT {columns}, {int(next_id)} FROM {staged}"
     )
     inserted = int(con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0])
     con.execute(
