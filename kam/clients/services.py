@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,27 +29,43 @@ class ClientEditNotAllowedError(DomainError):
 
 
 def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tuple[int, int]:
-    """Create or update clients from (id, name, country); returns (created, updated)."""
+    """Create or update clients from (id, name, country); returns (created, updated).
+
+    Plain executemany rather than the ORM's bulk methods: an import can bring
+    100k clients, and this runs several times faster.
+    """
     incoming = {cid: ((name or cid)[:255], (country or "")[:64]) for cid, name, country in rows}
-    ids = list(incoming)
-    existing: dict[str, Client] = {}
-    for i in range(0, len(ids), BATCH):  # SQLite caps the number of bound variables
-        for client in Client.objects.filter(external_id__in=ids[i : i + BATCH]):
-            existing[client.external_id] = client
+    known = {
+        cid: (name, country)
+        for cid, name, country in Client.objects.values_list(
+            "external_id", "name", "country"
+        ).iterator(BATCH)
+    }
     now = timezone.now()
     new = [
-        Client(external_id=cid, name=name, country=country)
+        (cid, name, country, False, now, now)
         for cid, (name, country) in incoming.items()
-        if cid not in existing
+        if cid not in known
     ]
-    changed = []
-    for cid, client in existing.items():
-        if (client.name, client.country) != incoming[cid]:
-            client.name, client.country = incoming[cid]
-            client.updated_at = now
-            changed.append(client)
-    Client.objects.bulk_create(new, batch_size=BATCH)
-    Client.objects.bulk_update(changed, ["name", "country", "updated_at"], batch_size=BATCH)
+    changed = [
+        (name, country, now, cid)
+        for cid, (name, country) in incoming.items()
+        if cid in known and known[cid] != (name, country)
+    ]
+    table = Client._meta.db_table
+    with connection.cursor() as cursor:
+        for i in range(0, len(new), BATCH):
+            cursor.executemany(
+                f"INSERT INTO {table} (external_id, name, country, is_key_account, created_at, "
+                "updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                new[i : i + BATCH],
+            )
+        for i in range(0, len(changed), BATCH):
+            cursor.executemany(
+                f"UPDATE {table} SET name = %s, country = %s, updated_at = %s "
+                "WHERE external_id = %s",
+                changed[i : i + BATCH],
+            )
     return len(new), len(changed)
 
 
