@@ -73,3 +73,89 @@ class SnapshotState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ledger_url}#{self.ledger_import_id}"
+
+
+class ClientYearRank(models.Model):
+    """ABC class and RFM of one client of a year's Pareto population (revenue > 0)."""
+
+    class AbcClass(models.TextChoices):
+        A = "A", "A"
+        B = "B", "B"
+        C = "C", "C"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="year_ranks")
+    year = models.PositiveSmallIntegerField(_("year"))
+    pareto_rank = models.PositiveIntegerField()  # 1 = largest net revenue (SPEC: order)
+    abc_class = models.CharField(_("ABC class"), max_length=1, choices=AbcClass.choices)
+    recency_days = models.PositiveIntegerField(_("recency (days)"))
+    frequency = models.PositiveIntegerField(_("frequency"))
+    monetary_micros = models.BigIntegerField(_("monetary"))
+    r_score = models.PositiveSmallIntegerField()
+    f_score = models.PositiveSmallIntegerField()
+    m_score = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=("year", "client"), name="one_rank_per_client_year"),
+        )
+        indexes = (
+            models.Index(fields=("year", "pareto_rank"), name="rank_year_order"),
+            models.Index(fields=("year", "abc_class", "pareto_rank"), name="rank_year_class"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.year} {self.abc_class}"
+
+    @property
+    def rfm_code(self) -> str:
+        return f"{self.r_score}{self.f_score}{self.m_score}"
+
+
+class ClientCategoryYear(models.Model):
+    """What one client bought of one product category in one calendar year."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="category_years", db_index=False
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    category = models.CharField(_("category"), max_length=255)  # "" when the ledger has none
+    revenue_micros = models.BigIntegerField(_("net revenue"))
+    lines = models.PositiveIntegerField(_("lines"))
+
+    class Meta:
+        # One index serves both the refresh (by year) and the page (a client's two years);
+        # each more index slows the refresh, which writes millions of rows.
+        indexes = (models.Index(fields=("year", "client"), name="category_year_client"),)
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.year} {self.category}"
+
+    @property
+    def revenue_amount(self) -> Decimal:
+        return from_micros(self.revenue_micros)
+
+
+class RecentInvoice(models.Model):
+    """One of the last invoices of a client (the newest RECENT_INVOICES per client)."""
+
+    # (client, date) below starts with the client: no separate foreign-key index
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="recent_invoices", db_index=False
+    )
+    invoice = models.CharField(_("invoice"), max_length=255)
+    invoiced_on = models.DateField(_("date"))
+    lines = models.PositiveIntegerField(_("lines"))
+    amount_micros = models.BigIntegerField(_("amount"))
+
+    class Meta:
+        indexes = (
+            models.Index(fields=("client", "-invoiced_on"), name="recent_invoice_client"),
+            models.Index(fields=("invoiced_on",), name="recent_invoice_date"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.invoice}"
+
+    @property
+    def amount(self) -> Decimal:
+        return from_micros(self.amount_micros)

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from kam.analytics import engine
 from kam.analytics.core.concentration import concentration
 from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary, to_micros
+from kam.analytics.snapshot_extra import snapshot_details_refresh
 from kam.clients.models import Client
 from kam.common.periods import Period
 from kam.ledger.store import Store
@@ -90,6 +91,7 @@ def _refresh_years(store: Store, years: list[int]) -> int:
             gini=float(result.gini),
             hhi=float(result.hhi),
         )
+    snapshot_details_refresh(store=store, years=years)
     return len(rows)
 
 
