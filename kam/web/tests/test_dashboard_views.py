@@ -150,3 +150,16 @@ def test_margins_are_hidden_from_those_without_the_permission(store: Store, tmp_
     marketing = user_create(username="mark", password=PASSWORD, role="marketing")
     assert "Gross margin" in _signed_in(director).get("/").content.decode()
     assert "Gross margin" not in _signed_in(marketing).get("/").content.decode()
+
+
+def test_the_dashboard_follows_a_new_import(
+    director: User, northwind: Store, tmp_path: Path
+) -> None:
+    client = _signed_in(director)
+    assert 'data-test="clients">81<' in client.get("/").content.decode()
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        "Invoice,InvoiceDate,Customer ID,StockCode,Quantity,Price\nX1,1998-02-01,NEWCO,P1,1,10\n"
+    )
+    assert ledger_import(store=northwind, paths=[extra]).ok
+    assert 'data-test="clients">82<' in client.get("/").content.decode()
