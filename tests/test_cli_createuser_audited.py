@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from kam.audit.models import AuditEvent
@@ -12,11 +10,6 @@ from kam.people.models import User
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery-9"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def test_kam_createuser_records_the_command_line_as_the_interface(

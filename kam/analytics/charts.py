@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from kam.analytics.core.concentration import ConcentrationResult, lorenz_points
 
 MAX_POINTS = 600
-_LAYOUT: dict[str, Any] = {
+BASE_LAYOUT: dict[str, Any] = {
     "margin": {"l": 56, "r": 16, "t": 16, "b": 48},
     "height": 360,
     "paper_bgcolor": "rgba(0,0,0,0)",
@@ -66,7 +66,7 @@ def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dic
             annotation_position="bottom right",
         )
     fig.update_layout(
-        **_LAYOUT,
+        **BASE_LAYOUT,
         xaxis={"title": labels["x"], "ticksuffix": "%", "range": [-1, 101]},
         yaxis={"title": labels["y"], "ticksuffix": "%", "range": [-1, 102]},
     )
@@ -99,7 +99,7 @@ def trend_figure(
         )
     )
     fig.update_layout(
-        **_LAYOUT,
+        **BASE_LAYOUT,
         xaxis={"type": "category"},
         yaxis={"ticksuffix": "%", "range": [0, 100]},
         # Gini is an index from 0 to 1, not a share: it gets its own axis

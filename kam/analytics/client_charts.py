@@ -6,16 +6,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from kam.analytics.charts import BASE_LAYOUT
+
 _LAYOUT: dict[str, Any] = {
+    **BASE_LAYOUT,
     "margin": {"l": 72, "r": 16, "t": 16, "b": 48},
     "height": 320,
-    "paper_bgcolor": "rgba(0,0,0,0)",
-    "plot_bgcolor": "rgba(0,0,0,0)",
-    "font": {"family": "system-ui, sans-serif", "size": 13},
-    "legend": {"orientation": "h", "y": -0.2},
-    "barmode": "group",
-    "xaxis": {"type": "category"},
-    "yaxis": {"rangemode": "tozero", "separatethousands": True},
 }
 
 

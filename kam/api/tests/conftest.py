@@ -23,8 +23,7 @@ Call = Callable[..., Any]
 
 @pytest.fixture(autouse=True)
 def _fast(settings: Any, tmp_path: Any) -> None:
-    """Cheap password hashing (seven people per test); imports run inline, in tmp_path."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    """Imports run inline, in tmp_path."""
     settings.KAM_IMPORT_INLINE = True
     settings.KAM_HOME = tmp_path
 

@@ -45,7 +45,6 @@ BAD = GOOD.replace(b"P2,1,3", b"P2,=1+2,3").replace(b"2024-02-10", b"2024-13-45"
 def home(tmp_path: Path, settings: Any) -> Path:
     settings.KAM_HOME = tmp_path
     settings.KAM_IMPORT_INLINE = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return tmp_path
 
 

@@ -11,20 +11,9 @@ from kam.ledger.services import ledger_import
 from kam.ledger.store import Store
 from kam.people.models import User
 from kam.people.services import user_create
+from kam.web.tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PASSWORD = "correct-horse-battery-9"
-
-
-@pytest.fixture
-def director() -> User:
-    return user_create(username="dana", password=PASSWORD, role="director")
-
-
-@pytest.fixture
-def northwind(store: Store, data_dir: Path) -> Store:
-    assert ledger_import(store=store, paths=[data_dir / "northwind_order_lines.csv.gz"]).ok
-    return store
 
 
 def _signed_in(user: User) -> HttpClient:

@@ -44,7 +44,6 @@ MAPPING = {
 def home(tmp_path: Path, settings: Any, store: Store) -> Path:
     settings.KAM_HOME = tmp_path
     settings.KAM_IMPORT_INLINE = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast sign-in
     return tmp_path
 
 

@@ -16,11 +16,6 @@ PASSWORD = "correct-horse-battery-9"
 NEW_PASSWORD = "a-brand-new-phrase-42"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin() -> User:
     return user_create(username="ada", password=PASSWORD, role=Role.ADMIN)

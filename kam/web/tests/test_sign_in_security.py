@@ -26,11 +26,6 @@ REFUSED = b"Wrong user name or password."
 REPO = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def dana() -> User:
     return user_create(username="dana", password=PASSWORD, role="director")
