@@ -277,7 +277,7 @@ def iter_client_rows(
 
 def _margin(costed_micros: int | None, cost_micros: int | None) -> Margin | None:
     """SPEC gross margin over the lines whose cost is known."""
-    if costed_micros is None:
+    if not costed_micros:  # no line with a known cost: the margin is unknown, not zero
         return None
     amount = from_micros(costed_micros - (cost_micros or 0))
     costed = from_micros(costed_micros)

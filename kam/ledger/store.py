@@ -118,6 +118,11 @@ class DuckDBStore:
             try:
                 con = duckdb.connect(str(self.path), read_only=read_only)
                 break
+            except duckdb.ConnectionException:
+                # This process already holds the file read-write (an import is
+                # running in another thread): share that instance; MVCC isolates us.
+                con = duckdb.connect(str(self.path), read_only=False)
+                break
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower() or time.monotonic() > deadline:
                     raise LedgerUnavailableError(f"the ledger file is busy: {error}") from None

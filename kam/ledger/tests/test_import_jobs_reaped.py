@@ -20,3 +20,11 @@ def test_a_job_whose_process_died_is_reported_as_failed() -> None:
     statuses = {j.pk: j.status for j in ImportJob.objects.all()}
     assert statuses[dead.pk] == ImportJob.Status.FAILED
     assert statuses[alive.pk] == statuses[elsewhere.pk] == ImportJob.Status.RUNNING
+
+
+def test_the_ledger_can_be_read_while_this_process_stages_an_import(tmp_path: object) -> None:
+    from kam.ledger.store import DuckDBStore
+
+    store = DuckDBStore(f"duckdb:///{tmp_path}/ledger.duckdb")
+    with store.staging():
+        assert store.query("SELECT count(*) FROM ledger_lines") == [(0,)]
