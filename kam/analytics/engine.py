@@ -14,6 +14,7 @@ from kam.common.periods import Period
 from kam.ledger.store import Store
 
 ZERO = Decimal(0)
+MICRO = Decimal("0.000001")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,4 +112,50 @@ def yearly_client_totals(store: Store, period: Period) -> list[tuple[ClientTotal
             int(cats),
         )
         for c, y, r, cr, co, n, i, last, cats in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PricePaid:
+    client: str
+    year: int
+    paid: Decimal  # net amount of the client's lines that have a reference price
+    reference: Decimal  # the same lines valued at the reference price
+
+
+# The reference price of a line is its list price where the ledger has one;
+# otherwise the product's quantity-weighted average price that year over every
+# client, used only when at least two clients bought the product (a product one
+# client alone buys says nothing about what that client gets off).
+_PRICE_PAID = """
+WITH sold AS (
+    SELECT client, product, EXTRACT(year FROM invoiced_on) AS y, quantity, net_amount, list_price
+    FROM ledger_lines
+    WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
+        AND quantity > 0 AND net_amount > 0
+),
+market AS (
+    SELECT product, y,
+        CAST(sum(net_amount) AS DOUBLE) / CAST(sum(quantity) AS DOUBLE) AS price,
+        count(DISTINCT client) AS buyers
+    FROM sold
+    GROUP BY product, y
+)
+SELECT s.client, s.y,
+    sum(s.net_amount),
+    sum(CAST(s.quantity AS DOUBLE)
+        * CASE WHEN s.list_price > 0 THEN CAST(s.list_price AS DOUBLE) ELSE m.price END)
+FROM sold s JOIN market m ON m.product = s.product AND m.y = s.y
+WHERE s.list_price > 0 OR m.buyers >= 2
+GROUP BY s.client, s.y
+ORDER BY s.client, s.y
+"""
+
+
+def yearly_prices_paid(store: Store, period: Period) -> list[PricePaid]:
+    """Per client and calendar year: what it paid against the reference price."""
+    rows = store.query(_PRICE_PAID, [period.start, period.end])
+    return [
+        PricePaid(str(c), int(y), Decimal(p), Decimal(repr(float(r))).quantize(MICRO))
+        for c, y, p, r in rows
     ]

@@ -33,6 +33,10 @@ class ClientYearMetric(models.Model):
     invoices = models.PositiveIntegerField()
     categories = models.PositiveIntegerField()
     last_invoiced_on = models.DateField()
+    # Price sensitivity (kam.analytics.core.scoring): the client's positive lines that
+    # have a reference price, at what it paid and at the reference price.
+    priced_revenue_micros = models.BigIntegerField(default=0)
+    reference_micros = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = (

@@ -61,6 +61,7 @@ def _refresh_years(store: Store, years: list[int]) -> int:
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     totals = engine.yearly_client_totals(store, period)
     ids = _client_ids({t.client for t, _, _ in totals})
+    prices = {(p.client, p.year): p for p in engine.yearly_prices_paid(store, period)}
     ClientYearMetric.objects.filter(year__in=years).delete()
     YearSummary.objects.filter(year__in=years).delete()
     rows = [
@@ -74,6 +75,8 @@ def _refresh_years(store: Store, years: list[int]) -> int:
             t.invoices,
             cats,
             t.last_invoiced_on,
+            to_micros(prices[t.client, year].paid) if (t.client, year) in prices else 0,
+            to_micros(prices[t.client, year].reference) if (t.client, year) in prices else 0,
         )
         for t, year, cats in totals
         if t.client in ids
@@ -112,9 +115,9 @@ def _insert_metrics(rows: list[tuple[Any, ...]]) -> None:
     table = ClientYearMetric._meta.db_table
     columns = (
         "client_id, year, revenue_micros, costed_revenue_micros, cost_micros, lines, "
-        "invoices, categories, last_invoiced_on"
+        "invoices, categories, last_invoiced_on, priced_revenue_micros, reference_micros"
     )
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 9)})"
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 11)})"
     with connection.cursor() as cursor:
         for i in range(0, len(rows), _INSERT_BATCH):
             cursor.executemany(sql, rows[i : i + _INSERT_BATCH])

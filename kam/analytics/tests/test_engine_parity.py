@@ -29,6 +29,13 @@ def _figures(store: Store) -> list[object]:
         figures.append(sorted(engine.client_period_totals(store, period), key=lambda t: t.client))
         figures.append(engine.unattributed(store, period))
         figures.append(engine.yearly_client_totals(store, period))
+        # the reference price is a floating-point average: equal to a millionth of a ratio
+        figures.append(
+            [
+                (p.client, p.year, p.paid, round(float(p.paid / p.reference), 6))
+                for p in engine.yearly_prices_paid(store, period)
+            ]
+        )
     return figures
 
 
