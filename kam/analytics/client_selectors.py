@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -413,3 +413,19 @@ def _categories(client: Client, latest: int) -> list[CategoryBought]:
     bought.sort(key=lambda b: b.category)
     bought.sort(key=lambda b: (b.revenue or zero, b.previous or zero), reverse=True)
     return bought
+
+
+def category_revenue(*, year: int, client_ids: Iterable[int]) -> dict[int, dict[str, Decimal]]:
+    """Net revenue per client and product category in `year` ("" when the ledger has none).
+
+    Callers filter `client_ids` through the access rule first.
+    """
+    wanted = list(client_ids)
+    result: dict[int, dict[str, Decimal]] = {}
+    for i in range(0, len(wanted), 900):
+        rows = ClientCategoryYear.objects.filter(
+            year=year, client_id__in=wanted[i : i + 900]
+        ).values_list("client_id", "category", "revenue_micros")
+        for client_id, category, micros in rows:
+            result.setdefault(client_id, {})[category] = from_micros(micros)
+    return result

@@ -5,6 +5,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Tier(models.TextChoices):
+    """How much a key account matters; tier 1 gets the most attention."""
+
+    TIER_1 = "1", _("Tier 1")
+    TIER_2 = "2", _("Tier 2")
+    TIER_3 = "3", _("Tier 3")
+
+
 class Client(models.Model):
     """A buying company, identified by the client id of the sales ledger."""
 
@@ -12,6 +20,7 @@ class Client(models.Model):
     name = models.CharField(_("name"), max_length=255)
     country = models.CharField(_("country"), max_length=64, blank=True, default="")
     is_key_account = models.BooleanField(_("key account"), default=False)
+    tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True, default="")
     manager = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("key-account manager"),
