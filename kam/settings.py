@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "kam.clients",
     "kam.ledger",
     "kam.analytics",
+    "kam.accounts",
     "kam.api",
     "kam.web",
 ]

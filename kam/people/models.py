@@ -15,10 +15,27 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
+class Function(models.TextChoices):
+    """A company function: where a team sits, what a person does on an account."""
+
+    MANAGEMENT = "management", _("Management")
+    KAM = "kam", _("Key account management")
+    SALES = "sales", _("Sales")
+    MARKETING = "marketing", _("Marketing")
+    RND = "rnd", _("R&D")
+    PRODUCTION = "production", _("Production")
+    SERVICE = "service", _("Service")
+    LOGISTICS = "logistics", _("Logistics")
+    FINANCE = "finance", _("Finance")
+
+
 class Team(models.Model):
     """A group of people with a lead; teams nest to draw the reporting line."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
+    function = models.CharField(
+        _("function"), max_length=16, choices=Function.choices, default=Function.KAM
+    )
     lead = models.ForeignKey(
         "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="teams_led"
     )

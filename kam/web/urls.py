@@ -15,4 +15,6 @@ urlpatterns = [
     path("people/", include("kam.web.people")),
     path("clients/", include("kam.web.clients")),
     path("imports/", include("kam.web.imports")),
+    path("selection/", include("kam.web.selection")),
+    path("organisation/", include("kam.web.organisation")),
 ]
