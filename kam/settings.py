@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "kam.ledger",
     "kam.analytics",
     "kam.accounts",
+    "kam.planning",
     "kam.api",
     "kam.web",
 ]

@@ -56,8 +56,8 @@ def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tup
     with connection.cursor() as cursor:
         for i in range(0, len(new), BATCH):
             cursor.executemany(
-                f"INSERT INTO {table} (external_id, name, country, is_key_account, created_at, "
-                "updated_at) VALUES (%s, %s, %s, %s, %s, %s)",
+                f"INSERT INTO {table} (external_id, name, country, is_key_account, tier, "
+                "created_at, updated_at) VALUES (%s, %s, %s, %s, '', %s, %s)",
                 new[i : i + BATCH],
             )
         for i in range(0, len(changed), BATCH):
