@@ -17,4 +17,6 @@ urlpatterns = [
     path("imports/", include("kam.web.imports")),
     path("selection/", include("kam.web.selection")),
     path("organisation/", include("kam.web.organisation")),
+    path("accounts/", include("kam.web.account_plan")),
+    path("accounts/", include("kam.web.account_work")),
 ]

@@ -1,0 +1,8 @@
+"""Key-account page tabs."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+app_name = "work"
+urlpatterns: list[URLPattern] = []
