@@ -225,9 +225,19 @@ def _manager(value: Any) -> User:
 
 @transaction.atomic
 def key_account_designate(
-    *, actor: Actor, client: Client, tier: str, reason: str, manager: User | None = None
+    *,
+    actor: Actor,
+    client: Client,
+    tier: str,
+    reason: str,
+    manager: User | None = None,
+    handover_note: str = "",
 ) -> Designation:
-    """Make `client` a key account (or change its tier), optionally assigning its manager."""
+    """Make `client` a key account (or change its tier), optionally assigning its manager.
+
+    A client that already has a manager changes hands as a key account: the
+    hand-over note is then required, as for any reassignment.
+    """
     _director(actor)
     tier = _tier(tier)
     reason = _text(reason, _("Reason"))
@@ -244,7 +254,7 @@ def key_account_designate(
     )
     _created(actor, designation, client, ("action", "tier", "reason"))
     if manager is not None and manager != client.manager:
-        manager_assign(actor=actor, client=client, manager=manager, handover_note="")
+        manager_assign(actor=actor, client=client, manager=manager, handover_note=handover_note)
     elif action == Designation.Action.DESIGNATE:
         _notify(client.manager, Notification.Kind.DESIGNATED, client, actor, reason)
     return designation

@@ -41,6 +41,7 @@ _ROW_FIELDS = (
     "name",
     "country",
     "is_key_account",
+    "tier",
     "manager__username",
     "manager__first_name",
     "manager__last_name",
@@ -84,6 +85,7 @@ class ClientRow:
     margin: Margin | None
     abc_class: str
     rfm: str
+    tier: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +266,7 @@ def client_row(values: dict[str, Any], *, with_margin: bool) -> ClientRow:
         else None,
         abc_class=values["r__abc_class"] or "",
         rfm="".join(str(s) for s in scores) if scores[0] is not None else "",
+        tier=values.get("tier") or "",
     )
 
 

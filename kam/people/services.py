@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from kam.audit.models import AuditEvent
 from kam.audit.services import Actor, apply_changes, audit_changes, audit_event
 from kam.common.errors import DomainError
-from kam.people.models import Role, Team, User
+from kam.people.models import Function, Role, Team, User
 
 DEMO_USERNAME = "director"
 SYSTEM = Actor(user=None, interface=AuditEvent.Interface.SYSTEM, label="system")
@@ -145,6 +145,12 @@ def user_language_set(*, user: User, language: str, actor: Actor) -> int:
     return audit_changes(actor=actor, instance=user, changes=changes)
 
 
+def _function(value: str) -> str:
+    if value not in Function.values:
+        raise PeopleError(_("Choose the team's function."))
+    return value
+
+
 def _team_check(*, name: str, parent: Team | None, team: Team | None) -> str:
     name = name.strip()
     if not name:
@@ -164,23 +170,38 @@ def _team_check(*, name: str, parent: Team | None, team: Team | None) -> str:
 
 @transaction.atomic
 def team_create(
-    *, name: str, actor: Actor, lead: User | None = None, parent: Team | None = None
+    *,
+    name: str,
+    actor: Actor,
+    lead: User | None = None,
+    parent: Team | None = None,
+    function: str | None = None,
 ) -> Team:
-    """A new team, with an optional lead and parent team."""
-    team = Team(name=_team_check(name=name, parent=parent, team=None), lead=lead, parent=parent)
+    """A new team, with an optional lead and parent team, and the company function it serves."""
+    name = _team_check(name=name, parent=parent, team=None)
+    team = Team(name=name, lead=lead, parent=parent, function=_function(function or Function.KAM))
     team.save()
-    changes = {f: (None, getattr(team, f)) for f in ("name", "lead", "parent")}
+    changes = {f: (None, getattr(team, f)) for f in ("name", "function", "lead", "parent")}
     audit_changes(actor=actor, instance=team, changes=changes, action=AuditEvent.Action.CREATE)
     return team
 
 
 @transaction.atomic
 def team_update(
-    *, team: Team, actor: Actor, name: str, lead: User | None, parent: Team | None
+    *,
+    team: Team,
+    actor: Actor,
+    name: str,
+    lead: User | None,
+    parent: Team | None,
+    function: str | None = None,
 ) -> int:
-    """Rename a team or change its lead or parent; returns the fields changed."""
+    """Rename a team or change its lead, parent or function; returns the fields changed."""
     name = _team_check(name=name, parent=parent, team=team)
-    changes = apply_changes(team, {"name": name, "lead": lead, "parent": parent})
+    values: dict[str, Any] = {"name": name, "lead": lead, "parent": parent}
+    if function is not None:
+        values["function"] = _function(function)
+    changes = apply_changes(team, values)
     if not changes:
         return 0
     team.save()

@@ -37,6 +37,7 @@ from kam.analytics.selectors import available_years
 from kam.clients.access import can_see_margins
 from kam.common.exports import safe_cell
 from kam.common.money import money_str
+from kam.web.key_account import key_account_context
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -160,7 +161,7 @@ def _sort_urls(request: HttpRequest, current: str) -> dict[str, str]:
 
 
 def _export_header(*, with_margin: bool) -> list[str]:
-    header = [_("Client id"), _("Name"), _("Country"), _("Key account"), _("Manager")]
+    header = [_("Client id"), _("Name"), _("Country"), _("Key account"), _("Tier"), _("Manager")]
     header += [_("Net revenue")]
     if with_margin:
         header += [_("Gross margin"), _("Margin %")]
@@ -168,7 +169,8 @@ def _export_header(*, with_margin: bool) -> list[str]:
 
 
 def _export_cells(row: ClientRow, *, with_margin: bool) -> list[Any]:
-    texts = [row.external_id, row.name, row.country, _("yes") if row.is_key_account else ""]
+    key = _("yes") if row.is_key_account else ""
+    texts = [row.external_id, row.name, row.country, key, row.tier if row.is_key_account else ""]
     cells: list[Any] = [safe_cell(t) for t in (*texts, row.manager)]
     cells.append(row.revenue)
     if with_margin:
@@ -234,6 +236,17 @@ def _xlsx_response(rows: Iterator[ClientRow], name: str, *, with_margin: bool) -
 @require_GET
 def client_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     """One client: figures by year, categories, classes, recent invoices and history."""
+    return client_page_response(request, external_id)
+
+
+def client_page_response(
+    request: HttpRequest,
+    external_id: str,
+    *,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The client page; `bound` holds key-account forms refused, shown with their errors."""
     years = available_years()
     with_margin = can_see_margins(request.user)
     page = client_page(
@@ -244,8 +257,13 @@ def client_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     )
     if page is None:  # unknown or not visible: the same answer, so nothing leaks
         raise Http404
-    context = {"p": page, "with_margin": with_margin, "figure": _figure(page, with_margin)}
-    return render(request, "web/clients/detail.html", context)
+    context = {
+        "p": page,
+        "with_margin": with_margin,
+        "figure": _figure(page, with_margin),
+        **key_account_context(user=request.user, client=page.client, bound=bound),
+    }
+    return render(request, "web/clients/detail.html", context, status=status)
 
 
 def _figure(page: ClientPage, with_margin: bool) -> dict[str, Any] | None:

@@ -156,7 +156,7 @@ def team_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(GET_POST)
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=pk)
-    initial = {"name": team.name, "lead": team.lead, "parent": team.parent}
+    initial = {f: getattr(team, f) for f in ("name", "function", "lead", "parent")}
     form = TeamForm(request.POST or None, initial=initial, team=team)
     if request.method == "POST" and form.is_valid():
         try:

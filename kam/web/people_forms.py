@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.utils.translation import gettext_lazy as _
 
-from kam.people.models import Role, Team, User
+from kam.people.models import Function, Role, Team, User
 
 
 class PasswordField(forms.CharField):
@@ -63,6 +63,13 @@ class PasswordSetForm(NewPasswordMixin):
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
+    function = forms.ChoiceField(
+        label=_("Function"),
+        choices=Function.choices,
+        initial=Function.KAM,
+        required=False,  # left out: a new team is a KAM team, an existing one keeps its function
+        help_text=_("The company function the team serves; the org chart marks the KAM teams."),
+    )
     lead = forms.ModelChoiceField(
         label=_("Lead"),
         queryset=User.objects.filter(is_active=True).order_by("username"),
@@ -79,6 +86,9 @@ class TeamForm(forms.Form):
             parent = self.fields["parent"]
             assert isinstance(parent, forms.ModelChoiceField)
             parent.queryset = Team.objects.exclude(pk=team.pk)
+
+    def clean_function(self) -> str | None:
+        return self.cleaned_data.get("function") or None
 
 
 class LanguageForm(forms.Form):

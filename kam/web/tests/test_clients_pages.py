@@ -31,6 +31,8 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery-9"
 YEARS = (2023, 2024)
 MAX_QUERIES = 12  # 7 to 9 for the page, and up to 3 when the session middleware saves the session
+# the client page adds its key-account section: 8 history reads, the people offered, the access
+MAX_CLIENT_PAGE_QUERIES = MAX_QUERIES + 10
 M = 1_000_000
 
 
@@ -255,14 +257,14 @@ def test_exports_hold_every_filtered_row_and_neutralise_formulas(director: User)
         )
     )
     assert rows[0][:2] == ["Client id", "Name"] and len(rows) == 1 + 24
-    assert rows[1][1] == "'=cmd|' /C calc'!A0" and rows[1][5] == "70000.00"
+    assert rows[1][1] == "'=cmd|' /C calc'!A0" and rows[1][6] == "70000.00"
     response = http.get("/clients/export.xlsx?country=RO")
     assert response["Content-Disposition"].startswith("attachment")
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
     sheet = book.active
     assert sheet is not None and sheet.max_row == 1 + 24
     assert sheet["B2"].value == "'=cmd|' /C calc'!A0" and sheet["B2"].data_type == "s"
-    assert sheet["F2"].value == 70000
+    assert sheet["G2"].value == 70000
     assert http.get("/clients/export.pdf").status_code == 404
 
 
@@ -299,7 +301,8 @@ def test_pages_run_the_same_number_of_queries_for_5_or_500_clients(
     for user in (director, kam_user):
         http = _signed_in(user)
         for url in PAGES:
-            with django_assert_max_num_queries(MAX_QUERIES):
+            budget = MAX_QUERIES if url.startswith("/clients/?") or url == "/clients/" else None
+            with django_assert_max_num_queries(budget or MAX_CLIENT_PAGE_QUERIES):
                 http.get(url)
 
 
