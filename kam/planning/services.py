@@ -87,6 +87,8 @@ FIELDS: dict[type[models.Model], tuple[str, ...]] = {
     Task: ("objective", "title", "detail", "owner", "function", "due_on", "status"),
 }
 MARKET_ROLES = frozenset({*ALL_CHANGING, Role.MARKETING})
+# who created a record: set here, empty for the system; never the person's input to validate
+SET_BY_SERVICE = ("created_by", "entered_by", "requested_by")
 
 
 class PlanningError(DomainError):
@@ -169,7 +171,7 @@ def record_save(
         for field, value in {**extra, **values}.items():
             setattr(instance, field, value)
         _task_rules(instance, None)
-        _checked(instance)
+        _checked(instance, exclude=SET_BY_SERVICE)
         try:
             instance.save()
         except IntegrityError as error:
@@ -187,7 +189,7 @@ def record_save(
     if not changes:
         return instance
     _task_rules(instance, before)
-    _checked(instance)
+    _checked(instance, exclude=SET_BY_SERVICE)
     try:
         instance.save()
     except IntegrityError as error:
@@ -390,6 +392,44 @@ def competitor_save(
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.UPDATE,
     )
     return competitor
+
+
+MARKET_LOGGERS = frozenset({*MARKET_ROLES, Role.KEY_ACCOUNT_MANAGER})
+
+
+def may_log_market(user: Any) -> bool:
+    """Directors, marketing and key-account managers log what competitors do in the market."""
+    return bool(
+        user is not None
+        and getattr(user, "is_active", False)
+        and getattr(user, "role", None) in MARKET_LOGGERS
+    )
+
+
+@transaction.atomic
+def market_action_save(*, actor: Actor, values: Mapping[str, Any]) -> CompetitorAction:
+    """A competitor action seen in the market rather than at one account (no client)."""
+    if not may_log_market(actor.user):
+        raise PlanningNotAllowedError(
+            _("Only directors, marketing and key-account managers log market actions.")
+        )
+    allowed = set(FIELDS[CompetitorAction])
+    if set(values) - allowed:
+        raise PlanningError(
+            _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(set(values) - allowed))}
+        )
+    action = CompetitorAction(client=None, entered_by=_person(actor))
+    for field, value in values.items():
+        setattr(action, field, value)
+    _checked(action, exclude=("client", "entered_by"))
+    action.save()
+    audit_changes(
+        actor=actor,
+        instance=action,
+        changes={f: (None, v) for f, v in values.items()},
+        action=AuditEvent.Action.CREATE,
+    )
+    return action
 
 
 def objectives_propose(

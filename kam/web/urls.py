@@ -17,6 +17,8 @@ urlpatterns = [
     path("imports/", include("kam.web.imports")),
     path("selection/", include("kam.web.selection")),
     path("organisation/", include("kam.web.organisation")),
-    path("accounts/", include("kam.web.account_plan")),
+    # the work module first: its pages across accounts ("queue/", "white-space/"...)
+    # come before the plan's "<external id>/"
     path("accounts/", include("kam.web.account_work")),
+    path("accounts/", include("kam.web.account_plan")),
 ]
