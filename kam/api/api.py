@@ -6,13 +6,16 @@ from ninja's own static files (no CDN; "ninja" is in INSTALLED_APPS for that).
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.operation import Operation
 
-from kam.api import analysis, clients, imports, users
+from kam.api import accounts, analysis, clients, imports, planning, users
 from kam.api.auth import TokenAuth
-from kam.api.errors import install_error_handlers
+from kam.api.errors import api_root, install_error_handlers
 
 DESCRIPTION = """Key-account management data for scripts and integrations.
 
@@ -26,6 +29,15 @@ class KamAPI(NinjaAPI):
         """Operation ids are the view names: clients_list, import_create, ..."""
         return operation.view_func.__name__
 
+    def _get_urls(self) -> list[Any]:
+        """Ninja's root address (kept: it names the API's base path) answers as every other
+        address no operation answers: a JSON 404, not Django's HTML page."""
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern) and url.name == "api-root":
+                url.callback = api_root
+        return urls
+
 
 def build_api() -> NinjaAPI:
     api = KamAPI(
@@ -37,7 +49,9 @@ def build_api() -> NinjaAPI:
         docs=Swagger(settings={"validatorUrl": None, "tryItOutEnabled": False}),
     )
     install_error_handlers(api)
-    for module in (clients, analysis, imports, users):
+    # accounts and planning first: their operations under a client's address must win over
+    # the address of the client itself
+    for module in (accounts, planning, clients, analysis, imports, users):
         api.add_router("", module.router)
     return api
 

@@ -135,3 +135,9 @@ def json_method_not_allowed(view: Callable[..., HttpResponseBase]) -> Callable[.
 def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any /api/v1/ address no operation answers."""
     return error_response(404, "not_found", _("No API operation at this address."))
+
+
+@csrf_exempt
+def api_root(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    """/api/v1/ itself: no operation; the same JSON 404 (the docs are at /api/v1/docs)."""
+    return api_not_found(request)

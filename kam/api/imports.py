@@ -75,7 +75,7 @@ class ImporterAuth(TokenAuth):
 
 class JobOut(Schema):
     id: int
-    status: Literal["running", "succeeded", "checked", "refused", "failed"]
+    status: Literal["running", "succeeded", "follow_up_failed", "checked", "refused", "failed"]
     dry_run: bool
     stage: str
     progress: float = Field(..., description="0 to 1")

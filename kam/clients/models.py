@@ -19,6 +19,15 @@ class Client(models.Model):
     external_id = models.CharField(_("client id"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=255)
     country = models.CharField(_("country"), max_length=64, blank=True, default="")
+    # What the ledger last said: an import changes name or country only while they
+    # still equal these (no person has corrected them). NULL: not known yet, which
+    # differs from "" (the ledger gave no country).
+    ledger_name = models.CharField(  # noqa: DJ001
+        max_length=255, null=True, blank=True, editable=False
+    )
+    ledger_country = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True, editable=False
+    )
     is_key_account = models.BooleanField(_("key account"), default=False)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True, default="")
     manager = models.ForeignKey(

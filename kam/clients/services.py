@@ -10,13 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.audit.services import Actor, apply_changes, audit_changes
-from kam.clients.access import ALL_CHANGING, editable_clients
+from kam.clients.access import editable_clients
 from kam.clients.models import Client
 from kam.common.errors import DomainError
-from kam.people.models import Role, User
+from kam.people.models import Role
 
 BATCH = 2000
-EDITABLE = ("name", "country", "is_key_account", "manager")
+EDITABLE = ("name", "country")
+# Changed only by designation and manager assignment (kam.accounts.services), with history.
+DESIGNATION_FIELDS = ("is_key_account", "tier", "manager")
 MANAGER_ROLES = (Role.KEY_ACCOUNT_MANAGER, Role.DIRECTOR)
 
 
@@ -31,62 +33,85 @@ class ClientEditNotAllowedError(DomainError):
 def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tuple[int, int]:
     """Create or update clients from (id, name, country); returns (created, updated).
 
+    The ledger's name and country are kept apart (`ledger_name`, `ledger_country`);
+    `name` and `country` follow them only while no person has changed them, that is
+    while they still equal what the ledger said before (see `_follows_ledger`).
     Plain executemany rather than the ORM's bulk methods: an import can bring
     100k clients, and this runs several times faster.
     """
     incoming = {cid: ((name or cid)[:255], (country or "")[:64]) for cid, name, country in rows}
     known = {
-        cid: (name, country)
-        for cid, name, country in Client.objects.values_list(
-            "external_id", "name", "country"
+        row[0]: row[1:]
+        for row in Client.objects.values_list(
+            "external_id", "name", "country", "ledger_name", "ledger_country"
         ).iterator(BATCH)
     }
     now = timezone.now()
     new = [
-        (cid, name, country, False, now, now)
+        (cid, name, country, name, country, False, now, now)
         for cid, (name, country) in incoming.items()
         if cid not in known
     ]
-    changed = [
-        (name, country, now, cid)
-        for cid, (name, country) in incoming.items()
-        if cid in known and known[cid] != (name, country)
-    ]
+    changed = []
+    for cid, (name, country) in incoming.items():
+        if cid not in known:
+            continue
+        old_name, old_country, ledger_name, ledger_country = known[cid]
+        values = (
+            name if _follows_ledger(old_name, ledger_name, placeholder=cid) else old_name,
+            country
+            if _follows_ledger(old_country, ledger_country, placeholder="")
+            else old_country,
+            name,
+            country,
+        )
+        if values != (old_name, old_country, ledger_name, ledger_country):
+            changed.append((*values, now, cid))
     table = Client._meta.db_table
     with connection.cursor() as cursor:
         for i in range(0, len(new), BATCH):
             cursor.executemany(
-                f"INSERT INTO {table} (external_id, name, country, is_key_account, tier, "
-                "created_at, updated_at) VALUES (%s, %s, %s, %s, '', %s, %s)",
+                f"INSERT INTO {table} (external_id, name, country, ledger_name, ledger_country, "
+                "is_key_account, tier, created_at, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s)",
                 new[i : i + BATCH],
             )
         for i in range(0, len(changed), BATCH):
             cursor.executemany(
-                f"UPDATE {table} SET name = %s, country = %s, updated_at = %s "
-                "WHERE external_id = %s",
+                f"UPDATE {table} SET name = %s, country = %s, ledger_name = %s, "
+                "ledger_country = %s, updated_at = %s WHERE external_id = %s",
                 changed[i : i + BATCH],
             )
     return len(new), len(changed)
 
 
+def _follows_ledger(value: str, ledger: str | None, *, placeholder: str) -> bool:
+    """Whether an import may set this field: no person changed it since the ledger's last
+    word (`ledger`), or, that word unknown (NULL), it still holds the `placeholder`."""
+    return value == ledger if ledger is not None else value == placeholder
+
+
 @transaction.atomic
 def client_update(*, client: Client, values: Mapping[str, Any], actor: Actor) -> int:
-    """Change a client's name, country, key-account status or manager; returns fields changed.
+    """Correct a client's name or country; returns the fields changed.
 
-    Designating a key account and assigning its manager is the director's call
-    (SPEC parts 2 and 3); a key-account manager may correct name and country.
+    Key-account status, tier and manager are not changed here: designation,
+    revocation and manager assignment (kam.accounts.services) keep their
+    history and tell the people concerned.
     """
     if not editable_clients(actor.user).filter(pk=client.pk).exists():
         raise ClientEditNotAllowedError(_("You may not change this client."))
+    if set(DESIGNATION_FIELDS) & set(values):
+        raise ClientEditError(
+            _(
+                "Key-account status and manager change by designation and manager "
+                "assignment, which keep their history."
+            )
+        )
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ClientEditError(
             _("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
-    designating = {"is_key_account", "manager"} & set(values)
-    if designating and getattr(actor.user, "role", None) not in ALL_CHANGING:
-        raise ClientEditNotAllowedError(
-            _("Only a director designates key accounts and assigns their managers.")
         )
     _client_values_check(values)
     changes = apply_changes(client, values)
@@ -102,8 +127,3 @@ def _client_values_check(values: Mapping[str, Any]) -> None:
         raise ClientEditError(_("A client's name has 1 to 255 characters."))
     if "country" in values and len(values["country"] or "") > 64:
         raise ClientEditError(_("A country has at most 64 characters."))
-    manager = values.get("manager")
-    if manager is not None and (
-        not isinstance(manager, User) or not manager.is_active or manager.role not in MANAGER_ROLES
-    ):
-        raise ClientEditError(_("A client's manager is an active key-account manager or director."))

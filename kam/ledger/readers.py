@@ -239,12 +239,29 @@ def _read_csv(
     con.execute(f"DROP TABLE IF EXISTS {table}")
     con.execute("DROP TABLE IF EXISTS kam_rejects; DROP TABLE IF EXISTS kam_rejects_scan")
     selected = ", ".join(f'c{i} AS "{_quote(h)}"' for i, h in enumerate(headers))
+    # Read in file order first (the rowid is the order of the rows kept), then number
+    # each row as the file does: rejected rows keep their numbers, so later ones do not shift.
+    scanned = f"{table}_scan"
+    con.execute(f"DROP TABLE IF EXISTS {scanned}")
     con.execute(
-        f"""CREATE TEMP TABLE {table} AS
-        SELECT (row_number() OVER () + 1)::BIGINT AS _row, {selected}
+        f"""CREATE TEMP TABLE {scanned} AS SELECT {selected}
         FROM {_read_csv_call("?", "?", len(headers), rejects=True)}""",
         [str(path), delimiter],
     )
+    columns = ", ".join(f's."{_quote(h)}"' for h in headers)
+    con.execute(
+        f"""CREATE TEMP TABLE {table} AS
+        WITH rejected AS (
+            SELECT line - 1 - row_number() OVER (ORDER BY line) AS kept_before,
+                row_number() OVER (ORDER BY line) AS skipped
+            FROM (SELECT DISTINCT line FROM kam_rejects)),
+        steps AS (SELECT kept_before, max(skipped) AS skipped FROM rejected GROUP BY kept_before),
+        kept AS (SELECT rowid AS _i, * FROM {scanned})
+        SELECT (s._i + 2 + coalesce(r.skipped, 0))::BIGINT AS _row, {columns}
+        FROM kept s ASOF LEFT JOIN steps r ON s._i >= r.kept_before
+        ORDER BY s._i"""
+    )
+    con.execute(f"DROP TABLE {scanned}")
     rejects = con.execute(
         """SELECT line, column_name, left(csv_line, 80), error_type, error_message
         FROM kam_rejects ORDER BY line LIMIT 1000"""

@@ -5,9 +5,15 @@ hands it to `ledger_import(job=...)`: the page follows the row from the first
 moment, and no handshake is needed to get a job id out of a thread. A daemon
 thread runs the import; `_ProgressWriter` writes the stage and progress to the
 row at most every 0.5 s. If the server stops, the row still says running with
-a dead pid and `import_jobs_reap` closes it as failed; the ledger swap is one
-transaction, so the ledger keeps its previous state, never half of the new one.
-A committed import is recorded in the audit trail and its upload deleted.
+a dead pid and `import_jobs_reap` closes it (failed before the ledger swap,
+follow-up failed after it); the ledger swap is one transaction, so the ledger
+keeps its previous state, never half of the new one. A committed import is
+recorded in the audit trail and its upload deleted.
+
+One commit at a time: the check "is a commit running?" and the new job's row
+are made under a lock in this process, and a checked job is claimed by a
+conditional UPDATE of its row, so two requests to commit it give one commit
+and one refusal even across processes.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +44,9 @@ from kam.ledger.uploads import ImportNotAllowedError, Upload, upload_delete, upl
 logger = logging.getLogger(__name__)
 
 WRITE_EVERY = 0.5  # seconds between two progress writes
+COMMITTING = "committing"  # the stage of a checked job while its commit starts
+_COMMIT_LOCK = threading.Lock()
+COMMITTED = (ImportJob.Status.SUCCEEDED, ImportJob.Status.FOLLOW_UP_FAILED)
 
 
 def import_job_start(
@@ -54,24 +64,34 @@ def import_job_start(
     if not can_import(user):
         raise ImportNotAllowedError(_("You may not import sales ledgers."))
     import_jobs_reap()  # a job of a dead process must not block this one
-    if not dry_run and _commit_running():
-        raise ImportRefusedError(
-            _("Another import is being written to the ledger; start this one when it ends.")
-        )
     options = {"given": dict(given), "sheet": sheet, "decimal": decimal}
     options["save_mapping"] = save_mapping
-    job = ImportJob.objects.create(
-        created_by=user,
-        operator=user.username,
-        interface=interface,
-        dry_run=dry_run,
-        files=[{"name": upload.name}],
-        host=socket.gethostname(),
-        pid=os.getpid(),
-        upload=upload.id,
-        options=options,
-        stage="queued",
-    )
+    fields = {
+        "created_by": user,
+        "operator": user.username,
+        "interface": interface,
+        "dry_run": dry_run,
+        "files": [{"name": upload.name}],
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "upload": upload.id,
+        "options": options,
+        "stage": "queued",
+    }
+    if dry_run:
+        job = ImportJob.objects.create(**fields)
+    else:
+        with _COMMIT_LOCK:
+            if _commit_running():
+                raise ImportRefusedError(_another_running())
+            job = ImportJob.objects.create(**fields)
+        # Another process may have started one in the same moment: the earlier row wins.
+        earlier = _running_commits().filter(pk__lt=job.pk)
+        if earlier.exists():
+            job.status, job.finished_at, job.stage = ImportJob.Status.REFUSED, timezone.now(), ""
+            job.message = _another_running()
+            job.save(update_fields=["status", "finished_at", "stage", "message"])
+            raise ImportRefusedError(job.message)
     if getattr(settings, "KAM_IMPORT_INLINE", False):
         _job_run(job.pk)
     else:
@@ -85,24 +105,47 @@ def import_job_start(
 def import_job_commit(
     *, job: ImportJob, user: Any, interface: str = ImportJob.Interface.WEB
 ) -> ImportJob:
-    """Import for real the upload that `job` checked, with the same mapping."""
+    """Import for real the upload that `job` checked, with the same mapping.
+
+    The checked row is claimed first (a conditional UPDATE) until the commit's own
+    row exists: a second request to commit the same check in that moment is
+    refused, whichever process it reaches; after it, the running commit refuses it.
+    """
     if job.status != ImportJob.Status.CHECKED or not job.upload:
         raise ImportRefusedError(_("Only a successful check can be imported."))
-    options = job.options
-    return import_job_start(
-        upload=upload_get(upload_id=job.upload),
-        user=user,
-        dry_run=False,
-        given=options.get("given") or {},
-        sheet=options.get("sheet"),
-        decimal=cast("DecimalStyle | None", options.get("decimal")),
-        save_mapping=options.get("save_mapping"),
-        interface=interface,
+    claimed = (
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.CHECKED, dry_run=True)
+        .exclude(stage=COMMITTING)
+        .update(stage=COMMITTING)
     )
+    if not claimed:
+        raise ImportRefusedError(_another_running())
+    options = job.options
+    try:
+        return import_job_start(
+            upload=upload_get(upload_id=job.upload),
+            user=user,
+            dry_run=False,
+            given=options.get("given") or {},
+            sheet=options.get("sheet"),
+            decimal=cast("DecimalStyle | None", options.get("decimal")),
+            save_mapping=options.get("save_mapping"),
+            interface=interface,
+        )
+    finally:  # the commit's own row (running) now keeps any other commit out
+        ImportJob.objects.filter(pk=job.pk, stage=COMMITTING).update(stage="")
+
+
+def _another_running() -> str:
+    return _("Another import is being written to the ledger; start this one when it ends.")
+
+
+def _running_commits() -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(status=ImportJob.Status.RUNNING, dry_run=False)
 
 
 def _commit_running() -> bool:
-    return ImportJob.objects.filter(status=ImportJob.Status.RUNNING, dry_run=False).exists()
+    return _running_commits().exists()
 
 
 def _job_thread(job_id: int) -> None:
@@ -151,11 +194,11 @@ def _job_close(job_id: int, report: ImportReport | None, message: str) -> None:
     if job.status == ImportJob.Status.RUNNING:  # stopped before ledger_import could close it
         job.status, job.finished_at = ImportJob.Status.FAILED, timezone.now()
         job.message = message or _("The import stopped unexpectedly.")
-    done = job.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.CHECKED)
+    done = job.status in (*COMMITTED, ImportJob.Status.CHECKED)
     job.progress = 1.0 if done else job.progress
     job.stage = ""
     job.save(update_fields=["status", "finished_at", "message", "progress", "stage"])
-    if job.status == ImportJob.Status.SUCCEEDED and report is not None:
+    if job.status in COMMITTED and (report is not None or job.ledger_import_id is not None):
         import_job_audit(job=job, user=job.created_by)
         upload_delete(upload_id=job.upload)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import socket
 import threading
@@ -18,6 +19,7 @@ import duckdb
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kam.clients.services import clients_upsert
 from kam.ledger.jobs import import_jobs_reap
@@ -35,6 +37,7 @@ from kam.ledger.staging import LEDGER_COLUMNS, Staged, stage_clean, stage_typed
 from kam.ledger.store import Store, SwapResult
 
 Progress = Callable[[str, float | None], None]
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,6 +65,12 @@ class ImportReport:
     lines_replaced: int = 0
     years: tuple[int, ...] = ()
     duration_ms: int = 0
+    ledger_import_id: int | None = None  # set once the ledger swap has committed
+    follow_up_error: str = ""  # a step after the swap failed; caught up later
+
+    @property
+    def swapped(self) -> bool:
+        return self.ledger_import_id is not None
 
     @property
     def ok(self) -> bool:
@@ -91,7 +100,7 @@ def ledger_import(
     """Import ledger files all-or-nothing (SPEC: import identity); see ImportReport."""
     started = time.monotonic()
     saved = _saved_mapping(mapping_name)
-    import_jobs_reap()
+    import_jobs_reap(store=store)  # also catches up what an earlier import left undone
     if job is None:  # the web creates its job first, so that a page can follow it
         job = ImportJob.objects.create(
             created_by=user if getattr(user, "pk", None) else None,
@@ -106,22 +115,42 @@ def ledger_import(
     with ThreadPoolExecutor(max_workers=1) as pool:
         hashes = pool.submit(_hash_files, paths)
         try:
-            _run(store, paths, given, saved, sheet, decimal, report, progress)
+            _run(store, paths, given, saved, sheet, decimal, report, progress, job)
         except ImportRefusedError as error:
             _finish(job, report, hashes, ImportJob.Status.REFUSED, started, str(error))
             raise
         except BaseException as error:
-            _finish(job, report, hashes, ImportJob.Status.FAILED, started, str(error)[:2000])
-            raise
+            if not report.swapped:
+                _finish(job, report, hashes, ImportJob.Status.FAILED, started, str(error)[:2000])
+                raise
+            # The ledger holds the new lines: say so, and let the follow-ups catch up later.
+            report.follow_up_error = str(error)[:1500] or type(error).__name__
+            if not isinstance(error, Exception):  # interrupted: record it, then stop
+                message = follow_up_message(report.follow_up_error)
+                _finish(job, report, hashes, ImportJob.Status.FOLLOW_UP_FAILED, started, message)
+                raise
+            logger.exception("import job %s: the step after the ledger swap failed", job.pk)
         status = ImportJob.Status.CHECKED if dry_run else ImportJob.Status.SUCCEEDED
         if not report.ok:
             status = ImportJob.Status.REFUSED
-        _finish(job, report, hashes, status, started, "")
+        message = ""
+        if report.follow_up_error:
+            status = ImportJob.Status.FOLLOW_UP_FAILED
+            message = follow_up_message(report.follow_up_error)
+        _finish(job, report, hashes, status, started, message)
     if report.ok and save_mapping and report.files[0].mapping:
         SavedMapping.objects.update_or_create(
             name=save_mapping, defaults={"fields": report.files[0].mapping.fields}
         )
     return report
+
+
+def follow_up_message(error: str) -> str:
+    """What a job whose ledger swap committed, but not the steps after it, says."""
+    return _(
+        "The ledger now holds these invoices, but updating the clients and figures "
+        "failed (%(error)s); they are brought up to date at the next import or start."
+    ) % {"error": error}
 
 
 def _saved_mapping(name: str | None) -> dict[str, str] | None:
@@ -143,6 +172,7 @@ def _run(
     decimal: DecimalStyle | None,
     report: ImportReport,
     progress: Progress,
+    job: ImportJob,
 ) -> None:
     with store.staging() as con:
         staged: list[Staged] = []
@@ -158,6 +188,13 @@ def _run(
         progress("write", None)
         with _watch(con, "write", progress):
             swap = store.swap_in(con, "kam_staged", files=", ".join(p.name for p in paths))
+        # Committed: from here on the job must never say the import failed.
+        report.ledger_import_id = swap.import_id
+        report.lines_replaced, report.years = swap.replaced_lines, swap.touched_years
+        ImportJob.objects.filter(pk=job.pk).update(
+            ledger_import_id=swap.import_id, lines_replaced=swap.replaced_lines
+        )
+        job.ledger_import_id = swap.import_id
         client_rows = con.execute(_CLIENTS_SQL).fetchall()
     _apply_operational(store, swap, client_rows, report, progress)
 
@@ -247,17 +284,18 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
     """One table of new lines; an invoice in several files keeps the last file's lines.
 
     One file (the usual case) needs no copy: `kam_staged` is a view on its table.
+    Line numbers: see `_line_sql`.
     """
     columns = ", ".join(LEDGER_COLUMNS)
     if len(staged) == 1:
         s = staged[0]
         fields = ", ".join(f"{s.column(c)} AS {c}" for c in LEDGER_COLUMNS if c != "line")
+        source = f"SELECT {fields}, {s.row} AS _row, {s.column('line_given')} AS line_given, "
+        source += f"0 AS _file FROM {s.table}"
+        mixed = _mixes_given_and_blank_lines(con, s)
         con.execute(
             f"""CREATE OR REPLACE TEMP VIEW kam_staged AS
-            SELECT {columns}, _row FROM (
-                SELECT {fields}, {s.row} AS _row, coalesce({s.column("line_given")},
-                    row_number() OVER (PARTITION BY invoice ORDER BY {s.row})) AS line
-                FROM {s.table})"""
+            SELECT {columns}, _row FROM ({_line_sql(source, mixed=mixed)})"""
         )
         return
     parts = " UNION ALL ".join(
@@ -266,17 +304,56 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
         + f" FROM {s.table}"
         for i, s in enumerate(staged)
     )
+    mixed = any(_mixes_given_and_blank_lines(con, s) for s in staged)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE kam_staged AS
         SELECT {columns}, _row FROM (
-            SELECT *, coalesce(line_given,
-                row_number() OVER (PARTITION BY _file, invoice ORDER BY _row)) AS line,
-                max(_file) OVER (PARTITION BY invoice) AS _last_file
-            FROM ({parts}))
+            SELECT *, max(_file) OVER (PARTITION BY invoice) AS _last_file
+            FROM ({_line_sql(parts, mixed=mixed)}))
         WHERE _file = _last_file"""
     )
     for s in staged:
         con.execute(f"DROP TABLE {s.table}")
+
+
+def _mixes_given_and_blank_lines(con: duckdb.DuckDBPyConnection, s: Staged) -> bool:
+    """Whether some lines of the file have a line number and others have none."""
+    given = s.column("line_given")
+    if given != "line_given":  # no line column: every number is a position
+        return False
+    row = con.execute(
+        f"SELECT bool_or(line_given IS NULL) AND bool_or(line_given IS NOT NULL) FROM {s.table}"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _line_sql(source: str, *, mixed: bool) -> str:
+    """`source` (with `_file`, `_row`, `invoice`, `line_given`) plus each line's `line`.
+
+    A line the file numbers keeps its number; one it does not is numbered by its
+    position within its invoice in the file (SPEC: ledger line). Where that
+    position is a number the file gives another line of the invoice, the line
+    takes the next numbers after every number the invoice uses, in file order:
+    deterministic, and never two lines with one number.
+    """
+    position = "row_number() OVER (PARTITION BY _file, invoice ORDER BY _row)"
+    if not mixed:
+        return f"SELECT *, coalesce(line_given, {position}) AS line FROM ({source})"
+    return f"""SELECT * EXCLUDE (_position, _clash), CASE
+            WHEN line_given IS NOT NULL THEN line_given
+            WHEN NOT _clash THEN _position
+            ELSE greatest(max(line_given) OVER (PARTITION BY _file, invoice),
+                    count(*) OVER (PARTITION BY _file, invoice))
+                + row_number() OVER (PARTITION BY _file, invoice, _clash ORDER BY _row)
+        END AS line
+        FROM (
+            SELECT n.*, coalesce(line_given IS NULL AND g._taken, false) AS _clash
+            FROM (SELECT *, {position} AS _position FROM ({source})) n
+            LEFT JOIN (SELECT DISTINCT _file AS _gf, invoice AS _gi, line_given AS _gl,
+                    true AS _taken
+                FROM ({source}) WHERE line_given IS NOT NULL) g
+            ON n.line_given IS NULL AND g._gf = n._file AND g._gi = n.invoice
+                AND g._gl = n._position)"""
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
@@ -303,8 +380,7 @@ def _apply_operational(
     report: ImportReport,
     progress: Progress,
 ) -> None:
-    """Clients and the snapshot follow the committed ledger (rebuilt if this is cut short)."""
-    report.lines_replaced, report.years = swap.replaced_lines, swap.touched_years
+    """Clients and the snapshot follow the committed ledger (caught up if this fails)."""
     progress("clients", None)
     with transaction.atomic():
         clients_upsert(rows=client_rows)
@@ -337,6 +413,7 @@ def _finish(
     job.problem_count = report.problem_count
     job.problems = [p.as_dict() for p in report.problems]
     job.message = message
+    job.ledger_import_id = report.ledger_import_id
     job.save()
 
 

@@ -106,7 +106,7 @@ def stage_typed(
     con.execute(
         f"CREATE TEMP TABLE {typed} AS {_typed_select(raw.name, mapping, styles, date_format)}"
     )
-    found, total = _problems(con, typed, mapping, file, date_format, currency)
+    found, total = _problems(con, typed, mapping, file, date_format, currency, decimal)
     return Staged(
         table=typed,
         lines=raw.rows,
@@ -163,7 +163,7 @@ def stage_clean(
             if header not in exact:
                 guessed.append(name)
     date_format = _date_format(con, src, mapping.fields["date"])
-    checks = [cond for _, _, cond, _ in _problem_checks(mapping, date_format, currency)]
+    checks = [cond for _, _, cond, _ in _problem_checks(mapping, date_format, currency, decimal)]
     checks += [f"contains(_raw_{name}, ',')" for name in guessed]
     select = _typed_select(f"({source})", mapping, styles, date_format, row="NULL")
     columns = _typed_columns(mapping, styles)
@@ -412,10 +412,34 @@ def _cost_expression(styles: dict[str, DecimalStyle], net: str) -> str:
     return "CAST(NULL AS DECIMAL(18,6))"
 
 
+# A value a forced decimal style would misread: the other separator anywhere but as a
+# clean thousands grouping before the decimal one (`1,234.56` under "comma").
+_GROUPING = {
+    "comma": "[-+]?\\d{1,3}(\\.\\d{3})+(,\\d*)?",
+    "point": "[-+]?\\d{1,3}(,\\d{3})+(\\.\\d*)?",
+}
+_OTHER = {"comma": ".", "point": ","}
+
+
+def _against_style(raw: str, style: DecimalStyle) -> str:
+    v = f"replace(replace({raw}, ' ', ''), chr(160), '')"
+    return (
+        f"{raw} IS NOT NULL AND contains({v}, '{_OTHER[style]}') "
+        f"AND NOT regexp_full_match({v}, '{_GROUPING[style]}')"
+    )
+
+
 def _problem_checks(
-    mapping: ColumnMapping, date_format: str | None, currency: str
+    mapping: ColumnMapping,
+    date_format: str | None,
+    currency: str,
+    forced: DecimalStyle | None = None,
 ) -> list[tuple[str, str, str, str]]:
-    """(column header, raw value expression, failing condition, reason)."""
+    """(column header, raw value expression, failing condition, reason).
+
+    `forced` is the decimal style a person chose (`--decimal`): a value written in
+    the other style is then pointed at, never read as another number.
+    """
     f = mapping.fields
     product = {"quantity", "unit_price"} <= set(f)
     product_known = "_num_quantity IS NOT NULL AND _num_unit_price IS NOT NULL"
@@ -465,6 +489,19 @@ def _problem_checks(
                     "not a number",
                 )
             )
+    if forced is not None:
+        example = "1.234,56" if forced == "comma" else "1,234.56"
+        for field in NUMERIC_FIELDS:
+            if field in f:
+                checks.append(
+                    (
+                        f[field],
+                        f"_raw_{field}",
+                        f"_num_{field} IS NOT NULL AND ({_against_style(f'_raw_{field}', forced)})",
+                        f"written with the other decimal separator than --decimal {forced} "
+                        f"(which reads numbers like {example}); fix the value or the option",
+                    )
+                )
     if "line" in f:
         checks.append(
             (
@@ -493,9 +530,10 @@ def _problems(
     file: str,
     date_format: str | None,
     currency: str,
+    forced: DecimalStyle | None = None,
 ) -> tuple[list[ImportProblem], int]:
     """Every failing cell: the first MAX_PROBLEMS in row order, and the total count."""
-    checks = _problem_checks(mapping, date_format, currency)
+    checks = _problem_checks(mapping, date_format, currency, forced)
     flags = ", ".join(f"({cond}) AS p{i}" for i, (_, _, cond, _) in enumerate(checks))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {typed}_flags AS SELECT _row, {flags} "

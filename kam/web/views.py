@@ -44,7 +44,7 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "years": years}
     if years:
         try:
-            period = form.period() if form.is_valid() else Period.year(years[0])
+            period = form.period()  # the latest (fiscal) year unless another is asked
             context.update(_dashboard_figures(request.user, period, years))
         except DomainError as error:
             context["error"] = str(error)
