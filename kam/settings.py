@@ -16,6 +16,9 @@ KAM_LOGIN_LOCK_MINUTES  window that counts failures, and length of a lock-out (d
 KAM_PROXY_HOPS  reverse proxies in front of KAM that append to X-Forwarded-For (default 0)
 KAM_SESSION_IDLE_MINUTES  sign out after this long without a request (default 30)
 KAM_SESSION_MAX_HOURS  sign out this long after signing in, however active (default 12)
+KAM_RISK_CLIENT_SHARE  share of revenue or margin one client may carry unflagged (default 0.10)
+KAM_RISK_TOP_N  how many of the largest clients the second risk test takes together (default 5)
+KAM_RISK_TOP_SHARE  share those top clients may carry together before a warning (default 0.50)
 """
 
 from __future__ import annotations
@@ -61,6 +64,14 @@ KAM_LOGIN_LOCK_MINUTES = int(os.environ.get("KAM_LOGIN_LOCK_MINUTES", "15"))
 KAM_PROXY_HOPS = int(os.environ.get("KAM_PROXY_HOPS", "0"))
 KAM_SESSION_IDLE_MINUTES = int(os.environ.get("KAM_SESSION_IDLE_MINUTES", "30"))
 KAM_SESSION_MAX_HOURS = int(os.environ.get("KAM_SESSION_MAX_HOURS", "12"))
+# dependency risk (kam.analytics.core.risk): refused at start when out of range
+KAM_RISK_CLIENT_SHARE = float(os.environ.get("KAM_RISK_CLIENT_SHARE", "0.10"))
+KAM_RISK_TOP_N = int(os.environ.get("KAM_RISK_TOP_N", "5"))
+KAM_RISK_TOP_SHARE = float(os.environ.get("KAM_RISK_TOP_SHARE", "0.50"))
+if not (0 < KAM_RISK_CLIENT_SHARE <= 1 and 0 < KAM_RISK_TOP_SHARE <= 1 and KAM_RISK_TOP_N >= 1):
+    raise RuntimeError(
+        "KAM_RISK_CLIENT_SHARE and KAM_RISK_TOP_SHARE must lie in (0, 1] and KAM_RISK_TOP_N be >= 1"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,8 @@ class Analysis:
     unattributed_amount: Decimal
     margin: Margin | None
     names: dict[str, str]
+    # gross margin per client of the population, where cost is known (none without margins)
+    margins: dict[str, Decimal] = field(default_factory=dict)
 
     def top(self, n: int) -> list[dict[str, Any]]:
         return [
@@ -133,6 +135,13 @@ def concentration_analysis(
         unattributed_amount=amount,
         margin=_margin(population, result.revenue) if with_margin else None,
         names=names,
+        margins={
+            row.client_id: t.costed_revenue - t.cost
+            for row, t in zip(result.rows, population, strict=True)
+            if t.costed_revenue
+        }
+        if with_margin
+        else {},
     )
 
 

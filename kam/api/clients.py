@@ -18,9 +18,9 @@ from kam.audit.models import AuditEvent
 from kam.audit.services import Actor
 from kam.clients.access import can_see_margins, editable_clients, visible_clients
 from kam.clients.models import Client
-from kam.clients.services import ClientEditError, ClientEditNotAllowedError, client_update
+from kam.clients.services import ClientEditNotAllowedError, client_update
+from kam.common.errors import DomainError
 from kam.common.money import money_str
-from kam.people.models import User
 
 router = Router(tags=["clients"])
 READ_ERRORS: dict[int, type[Schema]] = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -51,12 +51,17 @@ class ClientFilters(Schema):
 
 
 class ClientPatch(Schema):
-    """Only the fields sent are changed; `manager` is a user name, or null to clear it."""
+    """Only the fields sent are changed. `is_key_account` and `manager` are refused
+    (400 `use_designation`): they change by designation and manager assignment."""
 
     name: str | None = Field(None, min_length=1, max_length=255)
     country: str | None = Field(None, max_length=64)
-    is_key_account: bool | None = None
-    manager: str | None = Field(None, max_length=150)
+    is_key_account: bool | None = Field(None, description="refused: use the designation")
+    manager: str | None = Field(None, max_length=150, description="refused: use PUT .../manager")
+
+
+class UseDesignationError(DomainError):
+    code = "use_designation"
 
 
 class YearMetricOut(Schema):
@@ -166,29 +171,26 @@ def client_get(request: HttpRequest, external_id: str) -> dict[str, Any]:
     summary="Change a client",
 )
 def client_patch(request: HttpRequest, external_id: str, patch: ClientPatch) -> dict[str, Any]:
-    """Change name, country, key-account status or manager of a client you may change.
-    A request that changes nothing writes nothing to the audit trail."""
+    """Correct the name or country of a client you may change. Key-account status and
+    manager are refused here (400 `use_designation`): use `POST .../designation`,
+    `POST .../revocation` and `PUT .../manager`, which keep the history. A request
+    that changes nothing writes nothing to the audit trail."""
     client = _visible(request, external_id)
     if not editable_clients(request.user).filter(pk=client.pk).exists():
         raise ClientEditNotAllowedError(_("You may not change this client."))
     values = patch.dict(exclude_unset=True)
-    if "manager" in values:
-        values["manager"] = _manager(values["manager"])
+    if {"is_key_account", "manager"} & set(values):
+        raise UseDesignationError(
+            _(
+                "Key-account status and manager change through POST "
+                "/api/v1/clients/{id}/designation, POST /api/v1/clients/{id}/revocation "
+                "and PUT /api/v1/clients/{id}/manager, which keep the history."
+            )
+        )
     if values.get("name") is None:
         values.pop("name", None)
     if "country" in values:
         values["country"] = values["country"] or ""
-    if values.get("is_key_account") is None:
-        values.pop("is_key_account", None)
     actor = Actor(user=request_user(request), interface=AuditEvent.Interface.API)
     client_update(client=client, values=values, actor=actor)
     return client_out(client)
-
-
-def _manager(username: str | None) -> User | None:
-    if not username:
-        return None
-    manager = User.objects.filter(username=username).first()
-    if manager is None:
-        raise ClientEditError(_("No user named %(name)s.") % {"name": repr(username)})
-    return manager

@@ -11,5 +11,6 @@ for _pattern in _patterns:
 
 urlpatterns = [
     path("", include((_patterns, _app), namespace=_namespace)),
-    re_path(r"^(?P<rest>.*)$", api_not_found),
+    # any character, a newline too: an id with one in it must still get the JSON 404
+    re_path(r"^(?P<rest>(?s:.*))$", api_not_found),
 ]

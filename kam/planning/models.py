@@ -97,7 +97,8 @@ class Objective(models.Model):
 class MarketNote(models.Model):
     """What the market of a segment does, and the growth we assume for it."""
 
-    segment = models.CharField(_("segment"), max_length=255)  # a product category, or blank
+    # a product category, or blank for the whole market
+    segment = models.CharField(_("segment"), max_length=255, blank=True, default="")
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("note"), blank=True, default="")

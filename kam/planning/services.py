@@ -124,9 +124,10 @@ def _checked(instance: models.Model, *, exclude: tuple[str, ...] = ()) -> None:
     except ValidationError as error:
         messages = []
         for field, errors in error.message_dict.items():
-            label = field
-            if field != "__all__":
-                label = str(getattr(instance._meta.get_field(field), "verbose_name", field))
+            if field == "__all__":  # about the record as a whole: no field to name
+                messages.append(" ".join(errors))
+                continue
+            label = str(getattr(instance._meta.get_field(field), "verbose_name", field))
             messages.append(f"{label}: {' '.join(errors)}")
         raise PlanningError("; ".join(messages)) from error
 

@@ -38,6 +38,7 @@ from kam.clients.access import can_see_margins
 from kam.common.exports import safe_cell
 from kam.common.money import money_str
 from kam.web.key_account import key_account_context
+from kam.web.selection import score_panel_context
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -262,6 +263,7 @@ def client_page_response(
         "with_margin": with_margin,
         "figure": _figure(page, with_margin),
         **key_account_context(user=request.user, client=page.client, bound=bound),
+        **score_panel_context(user=request.user, client=page.client),
     }
     return render(request, "web/clients/detail.html", context, status=status)
 

@@ -18,10 +18,12 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from kam.analytics.charts import pareto_figure, trend_figure
+from kam.analytics.core.risk import Risk, RiskPolicy, dependency_risks
 from kam.analytics.models import SnapshotState, YearSummary
 from kam.analytics.selectors import Analysis, available_years, concentration_analysis
 from kam.audit.services import Actor
 from kam.clients.access import can_see_margins, sees_everything, visible_clients
+from kam.clients.models import Client
 from kam.common.errors import DomainError
 from kam.common.periods import Period
 from kam.ledger.selectors import ledger_store
@@ -77,7 +79,7 @@ def _dashboard_figures(user: Any, period: Period, years: list[int]) -> dict[str,
             everything=False,
         )
     state = SnapshotState.objects.filter(pk=1).values_list("ledger_import_id", "refreshed_at")
-    key = (period, with_margin, state.first(), tuple(years), get_language())
+    key = (period, with_margin, state.first(), tuple(years), get_language(), _risk_policy())
     with _MEMO_LOCK:
         cached = _MEMO.get(key)
     if cached is None:
@@ -124,7 +126,49 @@ def _dashboard_context(analysis: Analysis, years: list[int], *, everything: bool
         "pareto": pareto,
         "trend": _trend(years) if everything else None,
         "partial_view": not everything,
+        "risks": _risks(analysis),
     }
+
+
+def _risk_policy() -> RiskPolicy:
+    return RiskPolicy(
+        client_share=settings.KAM_RISK_CLIENT_SHARE,
+        top_n=settings.KAM_RISK_TOP_N,
+        top_share=settings.KAM_RISK_TOP_SHARE,
+    )
+
+
+def _risks(analysis: Analysis) -> list[dict[str, Any]]:
+    """Dependency risks in net revenue and, where cost is known and may be seen, gross margin.
+
+    Over the analysis's population: the whole company for those who see every
+    client, the clients a person may see otherwise. `analysis.margins` is empty
+    for people who may not see margins, so they get no margin risk.
+    """
+    policy = _risk_policy()
+    revenue = {row.client_id: row.revenue for row in analysis.result.rows}
+    found: list[Risk] = [
+        *dependency_risks(revenue, measure="revenue", policy=policy),
+        *dependency_risks(analysis.margins, measure="margin", policy=policy),
+    ]
+    named = set(analysis.names)
+    wanted = {c for risk in found for c in risk.clients if c not in named}
+    names = dict(analysis.names)
+    if wanted:
+        names.update(
+            Client.objects.filter(external_id__in=wanted).values_list("external_id", "name")
+        )
+    return [
+        {
+            "measure": risk.measure,
+            "kind": risk.kind,
+            "share": risk.share,
+            "limit": risk.limit,
+            "count": len(risk.clients),
+            "clients": [{"id": c, "name": names.get(c, c)} for c in risk.clients],
+        }
+        for risk in found
+    ]
 
 
 def _top_row(analysis: Analysis, row: Any) -> dict[str, Any]:

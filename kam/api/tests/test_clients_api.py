@@ -60,20 +60,32 @@ def test_a_visible_client_is_shown_and_an_invisible_one_is_not_found(
 def test_a_director_changes_a_client_and_the_change_is_audited_as_api(
     api: Call, clients: Any, people: dict[str, User]
 ) -> None:
-    body = {"name": "Alpha SRL", "is_key_account": True, "manager": "director"}
-    response = api("director", "PATCH", "/clients/C1", json=body)
+    response = api("director", "PATCH", "/clients/C1", json={"name": "Alpha SRL", "country": "MD"})
     assert response.status_code == 200, response.content
-    assert response.json()["manager"] == "director"
+    assert response.json()["name"] == "Alpha SRL"
     client = Client.objects.get(external_id="C1")
-    assert (client.name, client.is_key_account, client.manager) == (
-        "Alpha SRL",
-        True,
-        people["director"],
-    )
+    assert (client.name, client.country, client.manager) == ("Alpha SRL", "MD", people["kam"])
     events = AuditEvent.objects.filter(entity="clients.Client", entity_id=str(client.pk))
-    assert {e.field for e in events} == {"name", "is_key_account", "manager"}
+    assert {e.field for e in events} == {"name", "country"}
     assert {e.interface for e in events} == {"api"}
     assert {e.actor_label for e in events} == {"director"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"is_key_account": True}, {"manager": "director"}, {"name": "X", "manager": None}],
+)
+def test_key_account_status_and_manager_are_refused_with_the_way_to_change_them(
+    api: Call, clients: Any, body: dict[str, Any]
+) -> None:
+    before, events = _state(), AuditEvent.objects.count()
+    response = api("director", "PATCH", "/clients/C1", json=body)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "use_designation"
+    assert "/designation" in error["message"] and "/manager" in error["message"]
+    assert _state() == before
+    assert AuditEvent.objects.count() == events
 
 
 def test_a_key_account_manager_corrects_the_country_of_their_client(
@@ -90,8 +102,9 @@ def test_a_key_account_manager_corrects_the_country_of_their_client(
         ("analyst", "/clients/C1", {"name": "X"}, 403),
         ("team", "/clients/C1", {"name": "X"}, 403),
         ("kam", "/clients/C2", {"name": "X"}, 404),
-        ("kam", "/clients/C1", {"is_key_account": True}, 403),
-        ("kam", "/clients/C1", {"manager": "director"}, 403),
+        ("kam", "/clients/C1", {"is_key_account": True}, 400),
+        ("kam", "/clients/C1", {"manager": "director"}, 400),
+        ("team", "/clients/C1", {"manager": "director"}, 403),
         ("director", "/clients/C1", {"manager": "analyst"}, 400),
         ("director", "/clients/C1", {"manager": "nobody"}, 400),
         ("director", "/clients/C1", {"name": ""}, 422),
@@ -111,7 +124,7 @@ def test_a_refused_change_changes_nothing(
 
 def test_a_patch_that_changes_nothing_writes_no_audit_event(api: Call, clients: Any) -> None:
     events = AuditEvent.objects.count()
-    same = {"name": "Alpha", "country": "RO", "is_key_account": False, "manager": "kam"}
+    same = {"name": "Alpha", "country": "RO"}
     assert api("director", "PATCH", "/clients/C1", json=same).status_code == 200
     assert api("director", "PATCH", "/clients/C1", json={}).status_code == 200
     assert AuditEvent.objects.count() == events

@@ -15,11 +15,14 @@ from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from kam.analytics.models import (
-    ClientCategoryYear,
+    ClientRecentInvoices,
+    ClientYearCategories,
     ClientYearMetric,
     ClientYearRank,
     RecentInvoice,
     YearSummary,
+    categories_to_json,
+    recent_invoices_to_json,
 )
 from kam.audit.models import AuditEvent
 from kam.audit.services import Actor, audit_changes
@@ -85,21 +88,23 @@ def _snapshot(n: int, *, manager: User | None = None, evil: bool = False) -> lis
             )
         ClientYearMetric.objects.bulk_create(metrics)
         ClientYearRank.objects.bulk_create(ranks)
-        ClientCategoryYear.objects.bulk_create(
-            ClientCategoryYear(client=c, year=year, category=k, revenue_micros=M, lines=2)
+        ClientYearCategories.objects.bulk_create(
+            ClientYearCategories(
+                client=c, year=year, totals=categories_to_json({"Tools": (M, 2), "Paint": (M, 2)})
+            )
             for c in clients
-            for k in ("Tools", "Paint")
         )
-    RecentInvoice.objects.bulk_create(
-        RecentInvoice(
+    ClientRecentInvoices.objects.bulk_create(
+        ClientRecentInvoices(
             client=c,
-            invoice=f"INV-{c.pk}-{k}",
-            invoiced_on=dt.date(2024, 12, k + 1),
-            lines=k + 1,
-            amount_micros=(k + 1) * 10 * M,
+            oldest_on=dt.date(2024, 12, 1),
+            newest_on=dt.date(2024, 12, 3),
+            invoices=recent_invoices_to_json(
+                RecentInvoice(f"INV-{c.pk}-{k}", dt.date(2024, 12, k + 1), k + 1, (k + 1) * 10 * M)
+                for k in range(3)
+            ),
         )
         for c in clients
-        for k in range(3)
     )
     return clients
 
