@@ -22,6 +22,16 @@ def fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_score_cache() -> Iterator[None]:
+    """Each test computes its own scores: the process-wide memo must not carry over."""
+    from kam.accounts.selectors import scores_cache_clear
+
+    scores_cache_clear()
+    yield
+    scores_cache_clear()
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA

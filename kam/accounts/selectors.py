@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from kam.accounts.models import (
     Designation,
@@ -111,19 +112,37 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 8
 
 
-def _inputs_version(year: int) -> tuple[Any, ...]:
-    """Changes whenever a figure the scores rest on changes."""
-    snapshot = SnapshotState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
-    intents = PartnershipIntent.objects.aggregate(n=Count("id"), m=Max("id"))
-    positions = PositionRating.objects.aggregate(n=Count("id"), m=Max("id"))
-    wallets = WalletEstimate.objects.filter(year=year).aggregate(n=Count("id"), m=Max("updated_at"))
-    return (snapshot, *intents.values(), *positions.values(), *wallets.values())
+def _inputs_version() -> tuple[Any, ...]:
+    """Changes whenever a figure the scores rest on changes (one query)."""
+    snapshot = SnapshotState._meta.db_table
+    tables = [m._meta.db_table for m in (PartnershipIntent, PositionRating)]
+    wallets = WalletEstimate._meta.db_table
+    sql = (
+        f"SELECT (SELECT refreshed_at FROM {snapshot} WHERE id = 1), "
+        + ", ".join(f"(SELECT count(*) FROM {t}), (SELECT max(id) FROM {t})" for t in tables)
+        + f", (SELECT count(*) FROM {wallets}), (SELECT max(updated_at) FROM {wallets})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return tuple(row or ())
 
 
-def scores_of(*, year: int, model: ScoringModel | None = None) -> Scores:
-    """Every client of `year`'s population, scored with `model` (the default when None)."""
+def scores_cache_clear() -> None:
+    """Forget the memoised scores (tests; a settings change in a running process)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def scores_of(
+    *, year: int, model: ScoringModel | None = None, version: tuple[Any, ...] | None = None
+) -> Scores:
+    """Every client of `year`'s population, scored with `model` (the default when None).
+
+    `version` (from `_inputs_version`) may be passed when several years are read at once.
+    """
     model = model or scoring_model_default()
-    key = (year, model.pk, model.updated_at, *_inputs_version(year))
+    key = (year, model.pk, model.updated_at, *(version or _inputs_version()))
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
         if cached is not None:
@@ -325,8 +344,11 @@ def candidates(
 ) -> tuple[Scores, list[Candidate]]:
     """The scored clients `user` may see, filtered and sorted."""
     filters = filters or CandidateFilters()
-    scores = scores_of(year=year, model=model)
-    previous = scores_of(year=year - 1, model=scores.model) if with_previous else None
+    version = _inputs_version()
+    scores = scores_of(year=year, model=model, version=version)
+    previous = (
+        scores_of(year=year - 1, model=scores.model, version=version) if with_previous else None
+    )
     allowed = _visible_ids(user)
     ids = [c for c in scores.order if allowed is None or c in allowed]
     clients = _clients(ids, filters)
@@ -378,11 +400,14 @@ def candidate_of(
     """One client's scored figures, if `user` may see the client and it has revenue in `year`."""
     if not visible_clients(user).filter(pk=client.pk).exists():
         return None
-    scores = scores_of(year=year, model=model)
+    version = _inputs_version()
+    scores = scores_of(year=year, model=model, version=version)
     figures = scores.by_client.get(client.pk)
     if figures is None:
         return None
-    previous = scores_of(year=year - 1, model=scores.model).by_client.get(client.pk)
+    previous = scores_of(year=year - 1, model=scores.model, version=version).by_client.get(
+        client.pk
+    )
     return Candidate(client, figures, previous)
 
 
