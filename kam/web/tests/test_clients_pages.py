@@ -40,7 +40,7 @@ YEARS = (2023, 2024)
 MAX_QUERIES = 13
 # the client page adds its key-account section (8 history reads, the people offered, the
 # access) and its score panel (access, model, inputs version; the scores are memoised)
-MAX_CLIENT_PAGE_QUERIES = MAX_QUERIES + 14
+MAX_CLIENT_PAGE_QUERIES = MAX_QUERIES + 16
 M = 1_000_000
 
 
