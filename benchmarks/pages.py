@@ -98,14 +98,15 @@ def build_snapshot(clients: int, seed: int) -> tuple[list[str], list[str]]:
     now = dt.datetime.now(tz=dt.UTC).isoformat()
     with transaction.atomic():
         _insert(
-            "INSERT INTO clients_client (external_id, name, country, is_key_account, manager_id, "
-            "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO clients_client (external_id, name, country, is_key_account, tier, "
+            "manager_id, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 (
                     c,
                     f"Client {i:06d} SRL",
                     COUNTRIES[i % 6],
                     i % 50 == 0,
+                    "1" if i % 50 == 0 else "",
                     manager.pk if i % 500 == 0 else None,
                     now,
                     now,
@@ -131,6 +132,8 @@ def build_snapshot(clients: int, seed: int) -> tuple[list[str], list[str]]:
 
 
 def _year(year: int, clients: int, rnd: random.Random) -> None:
+    from kam.analytics.models import RecentInvoice, categories_to_json, recent_invoices_to_json
+
     order = list(range(1, clients + 1))
     rnd.shuffle(order)  # which client holds which Pareto rank this year
     revenue = _revenues(clients, rnd)
@@ -140,8 +143,9 @@ def _year(year: int, clients: int, rnd: random.Random) -> None:
         running += value
     _insert(
         "INSERT INTO analytics_clientyearmetric (client_id, year, revenue_micros, "
-        "costed_revenue_micros, cost_micros, lines, invoices, categories, last_invoiced_on) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        "costed_revenue_micros, cost_micros, lines, invoices, categories, last_invoiced_on, "
+        "priced_revenue_micros, reference_micros) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
         (
             (
                 pk,
@@ -153,6 +157,8 @@ def _year(year: int, clients: int, rnd: random.Random) -> None:
                 8,
                 4,
                 dt.date(year, 12, 1 + pk % 28),
+                revenue[r - 1],
+                revenue[r - 1] * 21 // 20,
             )
             for pk, r in zip(range(1, clients + 1), order, strict=True)
         ),
@@ -178,22 +184,33 @@ def _year(year: int, clients: int, rnd: random.Random) -> None:
         ),
     )
     _insert(
-        "INSERT INTO analytics_clientcategoryyear (client_id, year, category, revenue_micros, "
-        "lines) VALUES (%s, %s, %s, %s, %s)",
+        "INSERT INTO analytics_clientyearcategories (client_id, year, totals) VALUES (%s, %s, %s)",
         (
-            (pk, year, CATEGORIES[(pk + k) % len(CATEGORIES)], 1000 * MICROS, 10)
+            (
+                pk,
+                year,
+                categories_to_json(
+                    {CATEGORIES[(pk + k) % len(CATEGORIES)]: (1000 * MICROS, 10) for k in range(4)}
+                ),
+            )
             for pk in range(1, clients + 1)
-            for k in range(4)
         ),
     )
     if year == YEARS[-1]:
         _insert(
-            "INSERT INTO analytics_recentinvoice (client_id, invoice, invoiced_on, lines, "
-            "amount_micros) VALUES (%s, %s, %s, %s, %s)",
+            "INSERT INTO analytics_clientrecentinvoices (client_id, oldest_on, newest_on, "
+            "invoices) VALUES (%s, %s, %s, %s)",
             (
-                (pk, f"F{pk}-{k}", dt.date(year, 12, 1 + k), 5, 250 * MICROS)
+                (
+                    pk,
+                    dt.date(year, 12, 1),
+                    dt.date(year, 12, 10),
+                    recent_invoices_to_json(
+                        RecentInvoice(f"F{pk}-{k}", dt.date(year, 12, 1 + k), 5, 250 * MICROS)
+                        for k in range(10)
+                    ),
+                )
                 for pk in range(1, clients + 1)
-                for k in range(10)
             ),
         )
 

@@ -21,11 +21,11 @@ eval "$(bash scripts/pg.sh start "$pg_root/pg")"
 echo "running on ${KAM_TEST_POSTGRES_URL}"
 
 step "tests on SQLite (ledger on DuckDB; engine parity against PostgreSQL)"
-$BIN/pytest -m "not browser" -q -p no:cacheprovider
+$BIN/pytest -m "not browser" -q -p no:cacheprovider -n 2
 
 step "tests on PostgreSQL (operational store and ledger)"
 DATABASE_URL="$KAM_TEST_POSTGRES_URL" KAM_TEST_LEDGER=postgres \
-  $BIN/pytest -m "not browser" -q -p no:cacheprovider
+  $BIN/pytest -m "not browser" -q -p no:cacheprovider -n 2
 
 step "browser tests (Playwright + Chromium)"
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -18,10 +18,11 @@ from django.db.models.expressions import OrderBy
 
 from kam.analytics.engine_extra import RECENT_INVOICES
 from kam.analytics.models import (
-    ClientCategoryYear,
+    ClientRecentInvoices,
+    ClientYearCategories,
     ClientYearMetric,
     ClientYearRank,
-    RecentInvoice,
+    categories_from_json,
     from_micros,
 )
 from kam.audit.models import AuditEvent
@@ -358,9 +359,8 @@ def client_page(
         category_years=(latest, latest - 1),
         invoices=[
             InvoiceSummary(i.invoice, i.invoiced_on, i.lines, i.amount)
-            for i in RecentInvoice.objects.filter(client=client).order_by(
-                "-invoiced_on", "-invoice"
-            )[:RECENT_INVOICES]
+            for recent in ClientRecentInvoices.objects.filter(client=client)
+            for i in recent.listed()[:RECENT_INVOICES]
         ],
         history=_history(client, with_margin=with_margin),
     )
@@ -395,14 +395,15 @@ def _client_years(client: Client, *, with_margin: bool) -> list[ClientYear]:
 
 def _categories(client: Client, latest: int) -> list[CategoryBought]:
     """Categories bought in the latest year or the one before, largest first."""
-    rows = ClientCategoryYear.objects.filter(client=client, year__in=(latest, latest - 1))
+    rows = ClientYearCategories.objects.filter(client=client, year__in=(latest, latest - 1))
     now: dict[str, tuple[Decimal, int]] = {}
     before: dict[str, Decimal] = {}
     for row in rows:
-        if row.year == latest:
-            now[row.category] = (row.revenue_amount, row.lines)
-        else:
-            before[row.category] = row.revenue_amount
+        for category, (micros, lines) in row.by_category().items():
+            if row.year == latest:
+                now[category] = (from_micros(micros), lines)
+            else:
+                before[category] = from_micros(micros)
     bought = [
         CategoryBought(
             category=c,
@@ -426,9 +427,12 @@ def category_revenue(*, year: int, client_ids: Iterable[int]) -> dict[int, dict[
     wanted = list(client_ids)
     result: dict[int, dict[str, Decimal]] = {}
     for i in range(0, len(wanted), 900):
-        rows = ClientCategoryYear.objects.filter(
+        rows = ClientYearCategories.objects.filter(
             year=year, client_id__in=wanted[i : i + 900]
-        ).values_list("client_id", "category", "revenue_micros")
-        for client_id, category, micros in rows:
-            result.setdefault(client_id, {})[category] = from_micros(micros)
+        ).values_list("client_id", "totals")
+        for client_id, totals in rows:
+            result[client_id] = {
+                category: from_micros(micros)
+                for category, (micros, _) in categories_from_json(totals).items()
+            }
     return result

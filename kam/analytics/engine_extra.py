@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 
 from kam.common.periods import Period
 from kam.ledger.store import Store
@@ -17,24 +15,18 @@ from kam.ledger.store import Store
 RECENT_INVOICES = 10
 
 
-@dataclass(frozen=True, slots=True)
-class Purchases:
-    """A client's year (SPEC: RFM): net revenue, and its invoices with a positive amount."""
-
-    client: str
-    year: int
-    revenue: Decimal
-    invoices: int  # distinct invoices whose amount for the client is positive
-    last_on: dt.date | None  # the newest of those
-
-
-# Millions of rows on a large ledger: plain tuples, money as integer micros from the engine.
-CategoryTotals = tuple[str, int, str, int, int]  # client, year, category, revenue micros, lines
-InvoiceTotals = tuple[str, str, dt.date, int, int]  # client, invoice, date, lines, amount micros
+# Hundreds of thousands of rows on a large ledger: plain tuples, money as integer micros
+# computed by the engine (exact: every amount has six decimals).
+Purchases = tuple[str, int, int, int, dt.date | None]
+"""A client's year (SPEC: RFM): client, year, net revenue micros, invoices with a positive
+amount for the client, and the newest of those (None when there is none)."""
+CategoryTotals = tuple[str, int, str]  # client, year, `ClientYearCategories.totals` JSON text
+# client, oldest and newest date, `ClientRecentInvoices.invoices` JSON text
+RecentInvoices = tuple[str, dt.date, dt.date, str]
 
 
 _PURCHASES = """
-SELECT client, y, sum(amount),
+SELECT client, CAST(y AS INTEGER), CAST(sum(amount) * 1000000 AS BIGINT),
     count(CASE WHEN amount > 0 THEN 1 END),
     max(CASE WHEN amount > 0 THEN d END)
 FROM (
@@ -45,34 +37,56 @@ FROM (
     GROUP BY client, invoice, EXTRACT(year FROM invoiced_on)
 ) AS per_invoice
 GROUP BY client, y
-ORDER BY client, y
 """
 
 
 def yearly_purchases(store: Store, period: Period) -> list[Purchases]:
     """Per client and calendar year: net revenue, positive invoices and the newest one's date."""
-    rows = store.query(_PURCHASES, [period.start, period.end])
-    return [Purchases(str(c), int(y), Decimal(r), int(n), last) for c, y, r, n, last in rows]
+    return store.query(_PURCHASES, [period.start, period.end])
 
 
+# One row per client and year: a flat JSON array of (category, revenue micros, lines)
+# triples, built by one string aggregate so each triple stays whole.
 _CATEGORIES = """
-SELECT client, CAST(EXTRACT(year FROM invoiced_on) AS INTEGER) AS y,
-    coalesce(category, '') AS cat, CAST(sum(net_amount) * 1000000 AS BIGINT), count(*)
-FROM ledger_lines
-WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
-GROUP BY client, EXTRACT(year FROM invoiced_on), coalesce(category, '')
-ORDER BY y, client, cat
+SELECT client, y,
+    '[' || string_agg(
+        CAST(to_json(cat) AS VARCHAR) || ',' || CAST(micros AS VARCHAR)
+            || ',' || CAST(n AS VARCHAR),
+        ','
+    ) || ']'
+FROM (
+    SELECT client, CAST(EXTRACT(year FROM invoiced_on) AS INTEGER) AS y,
+        coalesce(category, '') AS cat, CAST(sum(net_amount) * 1000000 AS BIGINT) AS micros,
+        count(*) AS n
+    FROM ledger_lines
+    WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
+    GROUP BY client, EXTRACT(year FROM invoiced_on), coalesce(category, '')
+) AS per_category
+GROUP BY client, y
 """
 
 
 def yearly_categories(store: Store, period: Period) -> list[CategoryTotals]:
-    """Per client, calendar year and product category: net revenue (micros) and lines."""
+    """Per client and calendar year: its product categories' net revenue (micros) and lines."""
     return store.query(_CATEGORIES, [period.start, period.end])
 
 
 def _recent_sql(clients_from: str) -> str:
+    """Per client: its newest invoices as a flat JSON array (client, oldest, newest, text).
+
+    The text is in a fixed order (newest first), so an unchanged list gives the
+    same text and the refresh leaves its row alone.
+
+    Dates go through `to_json`, which writes ISO 8601 on every engine (a cast to
+    text would follow PostgreSQL's DateStyle).
+    """
     return f"""
-SELECT client, invoice, d, n, amount
+SELECT client, min(d), max(d),
+    '[' || string_agg(
+        CAST(to_json(invoice) AS VARCHAR) || ',' || CAST(to_json(d) AS VARCHAR)
+            || ',' || CAST(n AS VARCHAR) || ',' || CAST(amount AS VARCHAR),
+        ',' ORDER BY d DESC, invoice DESC
+    ) || ']'
 FROM (
     SELECT client, invoice, d, n, amount,
         row_number() OVER (PARTITION BY client ORDER BY d DESC, invoice DESC) AS rn
@@ -85,11 +99,11 @@ FROM (
     ) AS per_invoice
 ) AS ranked
 WHERE rn <= {RECENT_INVOICES}
-ORDER BY client, rn
+GROUP BY client
 """
 
 
-def recent_invoices_of_active(store: Store, period: Period) -> list[InvoiceTotals]:
+def recent_invoices_of_active(store: Store, period: Period) -> list[RecentInvoices]:
     """The newest invoices of every client with a line in `period` (any date of theirs)."""
     active = (
         "SELECT DISTINCT client FROM ledger_lines "
@@ -98,7 +112,7 @@ def recent_invoices_of_active(store: Store, period: Period) -> list[InvoiceTotal
     return store.query(_recent_sql(active), [period.start, period.end])
 
 
-def recent_invoices_of(store: Store, clients: Sequence[str]) -> list[InvoiceTotals]:
+def recent_invoices_of(store: Store, clients: Sequence[str]) -> list[RecentInvoices]:
     """The newest invoices of the named clients."""
     if not clients:
         return []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
@@ -115,51 +119,110 @@ class ClientYearRank(models.Model):
         return f"{self.r_score}{self.f_score}{self.m_score}"
 
 
-class ClientCategoryYear(models.Model):
-    """What one client bought of one product category in one calendar year."""
+class ClientYearCategories(models.Model):
+    """What one client bought of each product category in one calendar year.
+
+    One row per client and year rather than one per category: a 10M-line
+    ledger has millions of (client, year, category) totals, and writing them
+    row by row dominated the snapshot refresh. `totals` is JSON text, a flat
+    array of (category, net revenue in micros, lines) triples in no particular
+    order, the category "" when the ledger has none — e.g.
+    `["Tools",150000000,2,"Paint",20000000,1]`.
+    """
 
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="category_years", db_index=False
     )
     year = models.PositiveSmallIntegerField(_("year"))
-    category = models.CharField(_("category"), max_length=255)  # "" when the ledger has none
-    revenue_micros = models.BigIntegerField(_("net revenue"))
-    lines = models.PositiveIntegerField(_("lines"))
+    totals = models.TextField()
 
     class Meta:
-        # One index serves both the refresh (by year) and the page (a client's two years);
-        # each more index slows the refresh, which writes millions of rows.
-        indexes = (models.Index(fields=("year", "client"), name="category_year_client"),)
-
-    def __str__(self) -> str:
-        return f"{self.client_id} {self.year} {self.category}"
-
-    @property
-    def revenue_amount(self) -> Decimal:
-        return from_micros(self.revenue_micros)
-
-
-class RecentInvoice(models.Model):
-    """One of the last invoices of a client (the newest RECENT_INVOICES per client)."""
-
-    # (client, date) below starts with the client: no separate foreign-key index
-    client = models.ForeignKey(
-        Client, on_delete=models.CASCADE, related_name="recent_invoices", db_index=False
-    )
-    invoice = models.CharField(_("invoice"), max_length=255)
-    invoiced_on = models.DateField(_("date"))
-    lines = models.PositiveIntegerField(_("lines"))
-    amount_micros = models.BigIntegerField(_("amount"))
-
-    class Meta:
-        indexes = (
-            models.Index(fields=("client", "-invoiced_on"), name="recent_invoice_client"),
-            models.Index(fields=("invoiced_on",), name="recent_invoice_date"),
+        # Serves both the refresh (by year) and the page (a client's two years).
+        constraints = (
+            models.UniqueConstraint(
+                fields=("year", "client"), name="one_categories_per_client_year"
+            ),
         )
 
     def __str__(self) -> str:
-        return f"{self.client_id} {self.invoice}"
+        return f"{self.client_id} {self.year}"
+
+    def by_category(self) -> dict[str, tuple[int, int]]:
+        """Category → (net revenue micros, lines)."""
+        return categories_from_json(self.totals)
+
+
+def categories_from_json(totals: str) -> dict[str, tuple[int, int]]:
+    """Category → (net revenue micros, lines) of a `ClientYearCategories.totals` text."""
+    flat = json.loads(totals)
+    return {flat[i]: (int(flat[i + 1]), int(flat[i + 2])) for i in range(0, len(flat), 3)}
+
+
+def categories_to_json(by_category: dict[str, tuple[int, int]]) -> str:
+    """The `totals` text of `ClientYearCategories` (the ledger engine writes the same shape)."""
+    flat: list[str | int] = []
+    for category in sorted(by_category):
+        flat += [category, *by_category[category]]
+    return json.dumps(flat, separators=(",", ":"), ensure_ascii=False)
+
+
+class ClientRecentInvoices(models.Model):
+    """The newest invoices of one client (up to RECENT_INVOICES), one row per client.
+
+    One row per client rather than one per invoice, for the same reason as
+    `ClientYearCategories`. `invoices` is JSON text, a flat array of
+    (invoice, ISO date, lines, amount in micros) quadruples, newest first as
+    the ledger engine orders them (readers sort again); `oldest_on` and
+    `newest_on` bound their dates, so a refresh finds the clients whose listed
+    invoices a re-import may have moved.
+    """
+
+    client = models.OneToOneField(
+        Client, on_delete=models.CASCADE, related_name="recent_invoices", primary_key=True
+    )
+    oldest_on = models.DateField()
+    newest_on = models.DateField()
+    invoices = models.TextField()
+
+    class Meta:
+        indexes = (models.Index(fields=("newest_on",), name="recent_invoices_newest"),)
+
+    def __str__(self) -> str:
+        return str(self.client_id)
+
+    def listed(self) -> list[RecentInvoice]:
+        """The invoices, newest first (by date, then invoice number)."""
+        return recent_invoices_from_json(self.invoices)
+
+
+@dataclass(frozen=True, slots=True)
+class RecentInvoice:
+    invoice: str
+    invoiced_on: dt.date
+    lines: int
+    amount_micros: int
 
     @property
     def amount(self) -> Decimal:
         return from_micros(self.amount_micros)
+
+
+def recent_invoices_from_json(invoices: str) -> list[RecentInvoice]:
+    """The invoices of a `ClientRecentInvoices.invoices` text, newest first."""
+    flat = json.loads(invoices)
+    listed = [
+        RecentInvoice(
+            str(flat[i]), dt.date.fromisoformat(flat[i + 1]), int(flat[i + 2]), int(flat[i + 3])
+        )
+        for i in range(0, len(flat), 4)
+    ]
+    listed.sort(key=lambda r: (r.invoiced_on, r.invoice), reverse=True)
+    return listed
+
+
+def recent_invoices_to_json(listed: Iterable[RecentInvoice]) -> str:
+    """The `invoices` text of `ClientRecentInvoices` (the ledger engine writes the same shape)."""
+    flat: list[str | int] = []
+    for r in listed:
+        flat += [r.invoice, r.invoiced_on.isoformat(), r.lines, r.amount_micros]
+    return json.dumps(flat, separators=(",", ":"), ensure_ascii=False)

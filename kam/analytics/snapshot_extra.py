@@ -10,20 +10,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
+from django.db.models import DateField
 
 from kam.analytics import engine_extra
-from kam.analytics.core.concentration import abc_classify
-from kam.analytics.core.rfm import RfmInput, rfm_score
+from kam.analytics.core.rfm import quintile_scores
 from kam.analytics.models import (
-    ClientCategoryYear,
+    ClientRecentInvoices,
+    ClientYearCategories,
     ClientYearRank,
-    RecentInvoice,
     YearSummary,
-    to_micros,
 )
 from kam.clients.models import Client
 from kam.common.periods import Period
@@ -31,20 +31,35 @@ from kam.ledger.store import Store
 
 _BATCH = 5000
 _ID_CHUNK = 900  # below SQLite's oldest limit on query parameters
+_SQLITE_CACHE_KIB = 64 * 1024
 
 
-def snapshot_details_refresh(*, store: Store, years: Sequence[int]) -> None:
-    """Recompute ranks and categories of `years`, and the recent invoices of their clients."""
+def snapshot_details_refresh(
+    *, store: Store, years: Sequence[int], ids: dict[str, int] | None = None
+) -> None:
+    """Recompute ranks and categories of `years`, and the recent invoices of their clients.
+
+    `ids` maps ledger client ids to operational ids (read from the store when None).
+    """
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
-    ids = dict(Client.objects.values_list("external_id", "pk"))
+    if ids is None:
+        ids = dict(Client.objects.values_list("external_id", "pk"))
+    bulk_load_settings()
     _refresh_ranks(store, period, years, ids)
     _refresh_categories(store, period, years, ids)
     _refresh_recent_invoices(store, period, ids)
     # Years that left the ledger (a full rebuild) keep no rows behind.
     kept = YearSummary.objects.values("year")
     ClientYearRank.objects.exclude(year__in=kept).delete()
-    ClientCategoryYear.objects.exclude(year__in=kept).delete()
+    ClientYearCategories.objects.exclude(year__in=kept).delete()
     snapshot_statistics_update()
+
+
+def bulk_load_settings() -> None:
+    """A larger page cache on SQLite for the refresh's index writes (per connection, harmless)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
 
 
 def snapshot_statistics_update() -> None:
@@ -61,13 +76,14 @@ def snapshot_statistics_update() -> None:
 def _refresh_ranks(store: Store, period: Period, years: Sequence[int], ids: dict[str, int]) -> None:
     by_year: dict[int, list[engine_extra.Purchases]] = defaultdict(list)
     for purchase in engine_extra.yearly_purchases(store, period):
-        if purchase.client in ids:
-            by_year[purchase.year].append(purchase)
+        if purchase[0] in ids:
+            by_year[purchase[1]].append(purchase)
+    a, b = _fraction(settings.KAM_ABC_A), _fraction(settings.KAM_ABC_B)
     rows: list[tuple[Any, ...]] = []
     for year in years:
-        rows.extend(_year_ranks(year, by_year[year], ids))
+        rows.extend(year_ranks(year, by_year[year], ids, a=a, b=b))
     ClientYearRank.objects.filter(year__in=years).delete()
-    _insert(
+    bulk_insert(
         ClientYearRank,
         (
             "client_id",
@@ -85,62 +101,108 @@ def _refresh_ranks(store: Store, period: Period, years: Sequence[int], ids: dict
     )
 
 
-def _year_ranks(
-    year: int, purchases: list[engine_extra.Purchases], ids: dict[str, int]
+def _fraction(value: Any) -> Fraction:
+    return Fraction(Decimal(value))  # as `selectors` reads them: exact
+
+
+def year_ranks(
+    year: int,
+    purchases: Sequence[engine_extra.Purchases],
+    ids: dict[str, int],
+    *,
+    a: Fraction,
+    b: Fraction,
 ) -> list[tuple[Any, ...]]:
-    """ABC and RFM of one year's Pareto population, as table rows."""
-    a, b = Decimal(settings.KAM_ABC_A), Decimal(settings.KAM_ABC_B)
-    abc = abc_classify({p.client: p.revenue for p in purchases}, a=a, b=b)
-    inputs = {
-        p.client: RfmInput(p.last_on, p.invoices, p.revenue)
-        for p in purchases
-        if p.last_on is not None
-    }
-    rfm = {row.client_id: row for row in rfm_score(inputs, period_end=Period.year(year).end)}
-    return [
-        (
-            ids[row.client_id],
-            year,
-            rank,
-            row.abc_class,
-            rfm[row.client_id].recency_days,
-            rfm[row.client_id].frequency,
-            to_micros(row.revenue),
-            rfm[row.client_id].r_score,
-            rfm[row.client_id].f_score,
-            rfm[row.client_id].m_score,
+    """ABC and RFM of one year's Pareto population, as table rows, in integer micros.
+
+    The same definitions as `core.concentration.abc_classify` and `core.rfm.rfm_score`
+    (SPEC: ABC, RFM), computed without `Decimal` division: the class test "share
+    before the client < a" is the exact `running × a.den < a.num × total`.
+    """
+    if not 0 < a <= b <= 1:
+        raise ValueError("ABC thresholds must satisfy 0 < a <= b <= 1")
+    # SPEC order: net revenue descending, then client id.
+    population = sorted(
+        (p for p in purchases if p[2] > 0 and p[4] is not None), key=lambda p: (-p[2], p[0])
+    )
+    if not population:
+        return []
+    total = sum(p[2] for p in population)
+    a_limit, b_limit = a.numerator * total, b.numerator * total
+    end = Period.year(year).end
+    recency = [(end - p[4]).days for p in population]  # type: ignore[operator]
+    frequency = [p[3] for p in population]
+    monetary = [p[2] for p in population]
+    r_scores = quintile_scores(recency, higher_is_better=False)
+    f_scores = quintile_scores(frequency)
+    m_scores = quintile_scores(monetary)
+    rows: list[tuple[Any, ...]] = []
+    running = 0
+    for i, (client, _, revenue, _, _) in enumerate(population):
+        if running * a.denominator < a_limit:
+            abc_class = "A"
+        elif running * b.denominator < b_limit:
+            abc_class = "B"
+        else:
+            abc_class = "C"
+        running += revenue
+        rows.append(
+            (
+                ids[client],
+                year,
+                i + 1,
+                abc_class,
+                recency[i],
+                frequency[i],
+                revenue,
+                r_scores[i],
+                f_scores[i],
+                m_scores[i],
+            )
         )
-        for rank, row in enumerate(abc, start=1)
-    ]
+    return rows
 
 
 def _refresh_categories(
     store: Store, period: Period, years: Sequence[int], ids: dict[str, int]
 ) -> None:
     rows = [
-        (ids[client], year, category, micros, lines)
-        for client, year, category, micros, lines in engine_extra.yearly_categories(store, period)
+        (ids[client], year, totals)
+        for client, year, totals in engine_extra.yearly_categories(store, period)
         if client in ids
     ]
-    ClientCategoryYear.objects.filter(year__in=years).delete()
-    _insert(ClientCategoryYear, ("client_id", "year", "category", "revenue_micros", "lines"), rows)
+    ClientYearCategories.objects.filter(year__in=years).delete()
+    bulk_insert(ClientYearCategories, ("client_id", "year", "totals"), rows)
 
 
 def _refresh_recent_invoices(store: Store, period: Period, ids: dict[str, int]) -> None:
-    """Clients buying in the period, and those whose listed invoices in it are gone."""
+    """Clients buying in the period, and those whose listed invoices in it may be gone.
+
+    Only rows whose text changed are rewritten: after a monthly file most clients
+    buying in the period keep the same newest invoices.
+    """
     fresh = engine_extra.recent_invoices_of_active(store, period)
-    active = {invoice[0] for invoice in fresh}
-    listed = RecentInvoice.objects.filter(invoiced_on__gte=period.start, invoiced_on__lt=period.end)
-    stale = set(listed.values_list("client__external_id", flat=True).distinct()) - active
+    active = {row[0] for row in fresh}
+    # Listed dates overlapping the period: a superset of the clients with a listed
+    # invoice in it (recomputing a client more changes nothing).
+    listed = ClientRecentInvoices.objects.filter(
+        oldest_on__lt=period.end, newest_on__gte=period.start
+    ).values_list("client_id", flat=True)
+    external = {pk: client for client, pk in ids.items()}
+    stale = {external[pk] for pk in listed if pk in external} - active
     for chunk in _chunks(sorted(stale)):
         fresh.extend(engine_extra.recent_invoices_of(store, chunk))
-    touched = sorted(ids[c] for c in active | stale if c in ids)
-    for chunk_ids in _chunks(touched):
-        RecentInvoice.objects.filter(client_id__in=chunk_ids).delete()
+    existing = dict(ClientRecentInvoices.objects.values_list("client_id", "invoices"))
     rows = [
-        (ids[c], invoice, on, lines, micros) for c, invoice, on, lines, micros in fresh if c in ids
+        (ids[c], oldest, newest, text)
+        for c, oldest, newest, text in fresh
+        if c in ids and existing.get(ids[c]) != text
     ]
-    _insert(RecentInvoice, ("client_id", "invoice", "invoiced_on", "lines", "amount_micros"), rows)
+    kept = {ids[c] for c, *_ in fresh if c in ids}
+    gone = [ids[c] for c in stale if c in ids and ids[c] in existing and ids[c] not in kept]
+    for chunk_ids in _chunks(sorted(gone + [row[0] for row in rows if row[0] in existing])):
+        ClientRecentInvoices.objects.filter(client_id__in=chunk_ids).delete()
+    bulk_insert(ClientRecentInvoices, ("client_id", "oldest_on", "newest_on", "invoices"), rows)
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -148,11 +210,28 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[i : i + _ID_CHUNK]
 
 
-def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Plain executemany, as for the per-client totals: far faster than bulk_create."""
+def bulk_insert(
+    model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Plain executemany in batches: far faster than bulk_create for 100k rows.
+
+    On SQLite dates go in as ISO text (what the ORM writes too), sparing the
+    sqlite3 module's per-value date adapter.
+    """
     table = model._meta.db_table
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    dates = [i for i, c in enumerate(columns) if isinstance(model._meta.get_field(c), DateField)]
     with connection.cursor() as cursor:
         for i in range(0, len(rows), _BATCH):
-            cursor.executemany(sql, rows[i : i + _BATCH])
+            batch = rows[i : i + _BATCH]
+            if dates and connection.vendor == "sqlite":
+                batch = [_iso_dates(row, dates) for row in batch]
+            cursor.executemany(sql, batch)
+
+
+def _iso_dates(row: tuple[Any, ...], dates: list[int]) -> tuple[Any, ...]:
+    values = list(row)
+    for i in dates:
+        values[i] = values[i].isoformat()
+    return tuple(values)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from kam.analytics.models import ClientCategoryYear, ClientYearRank, RecentInvoice, from_micros
+from kam.analytics.models import (
+    ClientRecentInvoices,
+    ClientYearCategories,
+    ClientYearRank,
+    from_micros,
+)
 from kam.analytics.services import snapshot_refresh
 from kam.ledger.demo import DemoSpec, write_demo_csv
 from kam.ledger.services import ledger_import
@@ -42,20 +46,23 @@ def _ranks(year: int) -> dict[str, tuple[object, ...]]:
 
 
 def _categories() -> dict[tuple[str, int, str], tuple[Decimal, int]]:
-    rows = ClientCategoryYear.objects.values_list(
-        "client__external_id", "year", "category", "revenue_micros", "lines"
-    )
-    return {(c, y, k): (from_micros(r), n) for c, y, k, r, n in rows}
+    rows = ClientYearCategories.objects.select_related("client")
+    return {
+        (row.client.external_id, row.year, k): (from_micros(r), n)
+        for row in rows
+        for k, (r, n) in row.by_category().items()
+    }
 
 
 def _recent() -> dict[str, list[tuple[str, dt.date, int, Decimal]]]:
-    recent: dict[str, list[tuple[str, dt.date, int, Decimal]]] = defaultdict(list)
-    rows = RecentInvoice.objects.order_by("client__external_id", "-invoiced_on", "-invoice")
-    for r in rows.values_list(
-        "client__external_id", "invoice", "invoiced_on", "lines", "amount_micros"
-    ):
-        recent[r[0]].append((r[1], r[2], r[3], from_micros(r[4])))
-    return dict(recent)
+    recent: dict[str, list[tuple[str, dt.date, int, Decimal]]] = {}
+    for row in ClientRecentInvoices.objects.select_related("client"):
+        listed = row.listed()
+        assert (row.oldest_on, row.newest_on) == (listed[-1].invoiced_on, listed[0].invoiced_on)
+        recent[row.client.external_id] = [
+            (r.invoice, r.invoiced_on, r.lines, from_micros(r.amount_micros)) for r in listed
+        ]
+    return recent
 
 
 def test_ranks_hold_the_abc_class_and_rfm_of_each_buying_client(

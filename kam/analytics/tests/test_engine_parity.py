@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from kam.analytics import engine
+from kam.analytics import engine, engine_extra
+from kam.analytics.models import categories_from_json, recent_invoices_from_json
 from kam.analytics.selectors import concentration_analysis
 from kam.common.periods import Period
 from kam.ledger.demo import DemoSpec, write_demo_csv
@@ -35,6 +36,20 @@ def _figures(store: Store) -> list[object]:
                 (p.client, p.year, p.paid, round(float(p.paid / p.reference), 6))
                 for p in engine.yearly_prices_paid(store, period)
             ]
+        )
+        # the client page's snapshot tables (JSON text in no fixed order: compared parsed)
+        figures.append(sorted(engine_extra.yearly_purchases(store, period)))
+        figures.append(
+            sorted(
+                (c, y, categories_from_json(text))
+                for c, y, text in engine_extra.yearly_categories(store, period)
+            )
+        )
+        figures.append(
+            sorted(
+                (c, oldest, newest, recent_invoices_from_json(text))
+                for c, oldest, newest, text in engine_extra.recent_invoices_of_active(store, period)
+            )
         )
     return figures
 
