@@ -2,20 +2,21 @@
 
 import json
 from collections import defaultdict
+from typing import Any
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
-def _text(flat):
+def _text(flat: list[Any]) -> str:
     return json.dumps(flat, separators=(",", ":"), ensure_ascii=False)
 
 
-def to_one_row(apps, schema_editor):
+def to_one_row(apps: Any, schema_editor: Any) -> None:
     """Carry the rows over: one JSON row per client and year, and per client."""
     old_categories = apps.get_model("analytics", "ClientCategoryYear")
     categories = apps.get_model("analytics", "ClientYearCategories")
-    by_year = defaultdict(dict)
+    by_year: defaultdict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
     rows = old_categories.objects.values_list(
         "client_id", "year", "category", "revenue_micros", "lines"
     )
@@ -23,7 +24,7 @@ def to_one_row(apps, schema_editor):
         by_year[client_id, year][category] = (micros, lines)
     batch = []
     for (client_id, year), by_category in by_year.items():
-        flat = []
+        flat: list[Any] = []
         for category in sorted(by_category):
             flat += [category, *by_category[category]]
         batch.append(categories(client_id=client_id, year=year, totals=_text(flat)))
@@ -31,7 +32,7 @@ def to_one_row(apps, schema_editor):
 
     old_recent = apps.get_model("analytics", "RecentInvoice")
     recent = apps.get_model("analytics", "ClientRecentInvoices")
-    by_client = defaultdict(list)
+    by_client: defaultdict[int, list[Any]] = defaultdict(list)
     rows = old_recent.objects.values_list(
         "client_id", "invoice", "invoiced_on", "lines", "amount_micros"
     )

@@ -46,10 +46,12 @@ def test_an_account_that_buys_nothing_gets_nothing_and_popularity_skips_what_it_
 
 
 def _history(column: str, data_dir: Path) -> dict[str, dict[int, dict[str, float]]]:
-    rows = duckdb.sql(
+    relation = duckdb.sql(
         f"SELECT customer_id, year(order_date), {column}, sum(line_net_amount) "
         f"FROM read_csv_auto('{data_dir / 'northwind_order_lines.csv.gz'}') GROUP BY ALL"
-    ).fetchall()
+    )
+    assert relation is not None
+    rows = relation.fetchall()
     history: dict[str, dict[int, dict[str, float]]] = {}
     for client, year, item, amount in rows:
         history.setdefault(client, {}).setdefault(year, {})[item] = float(amount)
