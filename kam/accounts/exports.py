@@ -26,6 +26,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kam.accounts.models import WalletEstimate
 from kam.accounts.selectors import Candidate, Figures, Scores
@@ -213,7 +214,14 @@ class WalletFileProblemsError(DomainError):
 
     def __init__(self, problems: list[FileProblem]) -> None:
         self.problems = problems
-        super().__init__(_("%(count)d problem(s); nothing was changed.") % {"count": len(problems)})
+        super().__init__(
+            ngettext(
+                "%(count)d problem; nothing was changed.",
+                "%(count)d problems; nothing was changed.",
+                len(problems),
+            )
+            % {"count": len(problems)}
+        )
 
 
 def _plain(text: str) -> str:

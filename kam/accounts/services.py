@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kam.accounts.models import (
     Designation,
@@ -450,7 +451,11 @@ class WalletImportError(AccountsError):
         self.problems = problems
         first = problems[0]
         super().__init__(
-            _("%(count)d problem(s); first: row %(row)d, %(column)s %(value)r: %(reason)s")
+            ngettext(
+                "%(count)d problem; row %(row)d, %(column)s %(value)r: %(reason)s",
+                "%(count)d problems; first: row %(row)d, %(column)s %(value)r: %(reason)s",
+                len(problems),
+            )
             % {
                 "count": len(problems),
                 "row": first.row,

@@ -182,8 +182,8 @@ class ObjectiveForm(forms.Form):
         decimal_places=4,
         localize=True,
         help_text=gettext_lazy(
-            "Money for revenue and margin, a quantity for volume, % for share of wallet, "
-            "a number of categories for range breadth."
+            "Money for revenue and margin, a quantity for volume, a percentage for share of "
+            "wallet, a number of categories for range breadth."
         ),
     )
     note = forms.CharField(

@@ -35,7 +35,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kam.accounts.models import ScoringModel
@@ -85,7 +85,7 @@ CRITERION_LABELS: dict[str, Any] = {
 QUADRANT_LABELS: dict[str, Any] = {
     Quadrant.STRATEGIC.value: gettext_lazy("Strategic"),
     Quadrant.STAR.value: gettext_lazy("Star"),
-    Quadrant.STATUS.value: gettext_lazy("Status"),
+    Quadrant.STATUS.value: pgettext_lazy("portfolio quadrant", "Status"),
     Quadrant.STREAMLINE.value: gettext_lazy("Streamline"),
 }
 
