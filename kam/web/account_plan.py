@@ -21,7 +21,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
@@ -30,13 +30,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kam.analytics.charts import BASE_LAYOUT
-from kam.audit.models import AuditEvent
-from kam.audit.services import Actor
 from kam.clients.access import ALL_CHANGING, can_see_margins
 from kam.clients.models import Client
 from kam.planning.actuals import ledger_as_of, year_actuals
 from kam.planning.models import AccountPlan, MarketNote, Objective
-from kam.planning.selectors import Account, account_for, plans_of
+from kam.planning.selectors import Account, plans_of
 from kam.planning.services import (
     MARKET_ROLES,
     PLAN_TEXT,
@@ -51,6 +49,9 @@ from kam.planning.services import (
     record_save,
 )
 from kam.web.account_tabs import account_context
+from kam.web.account_tabs import account_or_404 as _account
+from kam.web.account_tabs import account_to_change as _changing
+from kam.web.account_tabs import web_actor as _actor
 from kam.web.plan_exports import pdf_response, xlsx_response
 from kam.web.plan_sheet import (
     METHOD_NOTES,
@@ -71,25 +72,6 @@ app_name = "plan"
 
 TEXT = forms.Textarea(attrs={"rows": 4})
 HUNDRED = Decimal(100)
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(user=request.user, interface=AuditEvent.Interface.WEB)
-
-
-def _account(request: HttpRequest, external_id: str) -> Account:
-    account = account_for(user=request.user, external_id=external_id)
-    if account is None:  # unknown or not visible: the same answer
-        raise Http404
-    return account
-
-
-def _changing(request: HttpRequest, external_id: str) -> Account:
-    """Refuse early, before reading the form; the service checks again when it writes."""
-    account = _account(request, external_id)
-    if not account.can_change:
-        raise PermissionDenied
-    return account
 
 
 def _may_review(user: Any) -> bool:

@@ -38,8 +38,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kam.analytics.core.whitespace import Recommendation
 from kam.analytics.selectors import available_years
-from kam.audit.models import AuditEvent
-from kam.audit.services import Actor
 from kam.clients.access import editable_clients, visible_clients
 from kam.clients.models import Client
 from kam.ledger.selectors import ledger_store
@@ -59,7 +57,6 @@ from kam.planning.models import (
 from kam.planning.selectors import (
     Account,
     StakeholderNode,
-    account_for,
     buying_centre,
     competitor_actions,
     is_overdue,
@@ -80,6 +77,9 @@ from kam.planning.services import (
     record_save,
 )
 from kam.web.account_tabs import account_context
+from kam.web.account_tabs import account_or_404 as _account
+from kam.web.account_tabs import account_to_change as _changing
+from kam.web.account_tabs import web_actor as _actor
 from kam.web.work_forms import (
     AskForm,
     CompetitorActionForm,
@@ -137,25 +137,6 @@ KINDS: dict[str, Kind] = {
     "task": Kind(Task, TaskForm, "actions", "tasks", ("objectives", "owners")),
     "ask": Kind(Task, AskForm, "actions", "tasks", ("objectives", "owners"), changes=False),
 }
-
-
-def _actor(request: HttpRequest) -> Actor:
-    return Actor(user=request.user, interface=AuditEvent.Interface.WEB)
-
-
-def _account(request: HttpRequest, external_id: str) -> Account:
-    account = account_for(user=request.user, external_id=external_id)
-    if account is None:  # unknown or not visible: the same answer
-        raise Http404
-    return account
-
-
-def _changing(request: HttpRequest, external_id: str) -> Account:
-    """Refuse early, before reading the form; the service checks again when it writes."""
-    account = _account(request, external_id)
-    if not account.can_change:
-        raise PermissionDenied
-    return account
 
 
 # --- what the forms offer ----------------------------------------------------------------

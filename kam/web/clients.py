@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import tempfile
-from collections.abc import Iterator
-from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import xlsxwriter
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -36,9 +31,9 @@ from kam.analytics.client_selectors import (
 from kam.analytics.selectors import available_years
 from kam.clients.access import can_see_margins
 from kam.common.exports import safe_cell
-from kam.common.money import money_str
 from kam.web.key_account import key_account_context
 from kam.web.selection import score_panel_context
+from kam.web.table_exports import csv_response, xlsx_response
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -180,11 +175,6 @@ def _export_cells(row: ClientRow, *, with_margin: bool) -> list[Any]:
     return [*cells, safe_cell(row.abc_class), safe_cell(row.rfm)]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def client_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
@@ -195,42 +185,10 @@ def client_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHtt
     with_margin = can_see_margins(request.user)
     rows = iter_client_rows(user=request.user, filters=filters, with_margin=with_margin)
     name = f"clients-{filters.year or 'all'}.{fmt}"
+    cells = (_export_cells(row, with_margin=with_margin) for row in rows)
     if fmt == "csv":
-        return _csv_response(rows, name, with_margin=with_margin)
-    return _xlsx_response(rows, name, with_margin=with_margin)
-
-
-def _csv_response(
-    rows: Iterator[ClientRow], name: str, *, with_margin: bool
-) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # so that spreadsheets read the file as UTF-8
-        yield writer.writerow(_export_header(with_margin=with_margin))
-        for row in rows:
-            cells = _export_cells(row, with_margin=with_margin)
-            yield writer.writerow([money_str(c) if isinstance(c, Decimal) else c for c in cells])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _xlsx_response(rows: Iterator[ClientRow], name: str, *, with_margin: bool) -> FileResponse:
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  # FileResponse closes it
-    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(_("Clients"))
-    sheet.write_row(0, 0, _export_header(with_margin=with_margin), book.add_format({"bold": True}))
-    for number, row in enumerate(rows, start=1):
-        for column, cell in enumerate(_export_cells(row, with_margin=with_margin)):
-            if isinstance(cell, str):
-                sheet.write_string(number, column, cell)
-            elif cell is not None:
-                sheet.write_number(number, column, float(cell))
-    book.close()
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=name)
+        return csv_response(_export_header(with_margin=with_margin), cells, name)
+    return xlsx_response(_export_header(with_margin=with_margin), cells, name, sheet=_("Clients"))
 
 
 @login_required

@@ -9,15 +9,12 @@ kam.accounts.services, which checks, audits and refuses with a reason.
 
 from __future__ import annotations
 
-import csv
-import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-import xlsxwriter
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -25,12 +22,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -66,8 +61,8 @@ from kam.audit.services import Actor
 from kam.clients.access import can_see_margins
 from kam.clients.models import Client
 from kam.common.exports import safe_cell
-from kam.common.money import money_str
 from kam.web.key_account import may_decide
+from kam.web.table_exports import csv_response, xlsx_response
 from kam.web.templatetags import kam_format
 
 PER_PAGE = 50
@@ -359,11 +354,6 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def selection_export(request: HttpRequest) -> HttpResponseBase:
@@ -379,40 +369,10 @@ def selection_export(request: HttpRequest) -> HttpResponseBase:
         found = candidates(user=request.user, year=year, model=model, filters=form.filters())[1]
     rows = _rows(found)
     name = f"selection-{year or 'none'}.{fmt}"
+    cells = (_export_cells(row, with_margin=with_margin) for row in rows)
     if fmt == "csv":
-        return _csv_response(rows, name, with_margin=with_margin)
-    return _xlsx_response(rows, name, with_margin=with_margin)
-
-
-def _csv_response(rows: list[Row], name: str, *, with_margin: bool) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"  # so that spreadsheets read the file as UTF-8
-        yield writer.writerow(_export_header(with_margin=with_margin))
-        for row in rows:
-            cells = _export_cells(row, with_margin=with_margin)
-            yield writer.writerow([money_str(c) if isinstance(c, Decimal) else c for c in cells])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
-def _xlsx_response(rows: list[Row], name: str, *, with_margin: bool) -> FileResponse:
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  # FileResponse closes it
-    book = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_formulas": False})
-    sheet = book.add_worksheet(_("Selection"))
-    sheet.write_row(0, 0, _export_header(with_margin=with_margin), book.add_format({"bold": True}))
-    for number, row in enumerate(rows, start=1):
-        for column, cell in enumerate(_export_cells(row, with_margin=with_margin)):
-            if isinstance(cell, str):
-                sheet.write_string(number, column, cell)
-            elif cell is not None:
-                sheet.write_number(number, column, float(cell))
-    book.close()
-    target.seek(0)
-    return FileResponse(target, as_attachment=True, filename=name)
+        return csv_response(_export_header(with_margin=with_margin), cells, name)
+    return xlsx_response(_export_header(with_margin=with_margin), cells, name, sheet=_("Selection"))
 
 
 # --- the score panel of the client page -------------------------------------------------
