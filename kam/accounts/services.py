@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model, QuerySet
@@ -392,36 +392,44 @@ def relationship_stage_record(
     return row
 
 
-@transaction.atomic
-def partnership_intent_record(
-    *, actor: Actor, client: Client, rating: int, noted_on: dt.date, note: str = ""
-) -> PartnershipIntent:
+R = TypeVar("R", PartnershipIntent, PositionRating)
+
+
+def _rating_record(
+    model: type[R],
+    label: str,
+    actor: Actor,
+    client: Client,
+    rating: int,
+    noted_on: dt.date,
+    note: str,
+) -> R:
     _may_change(actor, client)
-    row = PartnershipIntent.objects.create(
+    row = model.objects.create(
         client=client,
-        rating=_rating(rating, _("Partnership intent")),
+        rating=_rating(rating, label),
         noted_on=_date(noted_on, _("Date")),
         note=_text(note, _("Note"), required=False),
         entered_by=_person(actor),
     )
     _created(actor, row, client, ("rating", "noted_on", "note"))
     return row
+
+
+@transaction.atomic
+def partnership_intent_record(
+    *, actor: Actor, client: Client, rating: int, noted_on: dt.date, note: str = ""
+) -> PartnershipIntent:
+    label = _("Partnership intent")
+    return _rating_record(PartnershipIntent, label, actor, client, rating, noted_on, note)
 
 
 @transaction.atomic
 def position_rating_record(
     *, actor: Actor, client: Client, rating: int, noted_on: dt.date, note: str = ""
 ) -> PositionRating:
-    _may_change(actor, client)
-    row = PositionRating.objects.create(
-        client=client,
-        rating=_rating(rating, _("Our position")),
-        noted_on=_date(noted_on, _("Date")),
-        note=_text(note, _("Note"), required=False),
-        entered_by=_person(actor),
-    )
-    _created(actor, row, client, ("rating", "noted_on", "note"))
-    return row
+    label = _("Our position")
+    return _rating_record(PositionRating, label, actor, client, rating, noted_on, note)
 
 
 @dataclass(frozen=True, slots=True)
