@@ -61,12 +61,14 @@ def test_a_director_designates_assigns_and_staffs_a_top_client_and_the_manager_i
     people: dict[str, User],
 ) -> None:
     signed_in(page)
-    # the ranked list starts from the clients list, largest net revenue first
-    page.get_by_role("link", name="Clients", exact=True).click()
-    top = page.locator("table.clients tbody tr").first
+    # from the ranked candidates: the best score first, explained on the client's page
+    page.get_by_role("link", name="Selection", exact=True).click()
+    top = page.locator("tr[data-client]").first
+    expect(top.locator('[data-test="rank"]')).to_have_text("1")
     external_id = top.get_attribute("data-client")
     assert external_id
     top.locator("a").first.click()
+    expect(page.locator('[data-test="panel-rank"]')).to_contain_text("1")
     expect(page.locator('[data-test="ka-status"]')).to_have_text("not a key account")
 
     form = _form(page, "designate", "Designate as key account")
