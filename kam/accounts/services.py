@@ -110,6 +110,8 @@ def _text(value: Any, label: str, *, required: bool = True, limit: int = 5000) -
     text = (value or "").strip() if isinstance(value, str) or value is None else None
     if text is None:
         raise AccountsError(_("%(field)s must be text.") % {"field": label})
+    if "\x00" in text:  # PostgreSQL cannot store it
+        raise AccountsError(_("%(field)s holds a NUL character.") % {"field": label})
     if required and not text:
         raise AccountsError(_("%(field)s is required.") % {"field": label})
     if len(text) > limit:
@@ -482,6 +484,12 @@ def _wallet_values(
     def problem(column: str, value: Any, reason: str) -> None:
         problems.append(WalletProblem(number, column, "" if value is None else str(value), reason))
 
+    for column in ("client", "category", "source", "confidence"):
+        value = getattr(row, column)
+        if isinstance(value, str) and "\x00" in value:
+            problem(column, value.replace("\x00", "\\0"), _("holds a NUL character"))
+    if problems:
+        return None, problems
     client = clients.get(str(row.client or "").strip())
     if client is None:
         problem("client", row.client, _("unknown client, or not one you may change"))
@@ -532,7 +540,8 @@ def wallet_estimates_save(*, actor: Actor, rows: Iterable[WalletRow]) -> tuple[i
     rows = list(rows)
     if not rows:
         raise AccountsError(_("No wallet estimates given."))
-    ids = {str(r.client or "").strip() for r in rows}
+    # a NUL cannot be stored (PostgreSQL refuses it in text): such a row is a problem below
+    ids = {i for i in (str(r.client or "").strip() for r in rows) if "\x00" not in i}
     clients = {c.external_id: c for c in _changeable(actor).filter(external_id__in=ids)}
     problems: list[WalletProblem] = []
     valid: list[dict[str, Any]] = []

@@ -495,3 +495,17 @@ def test_every_write_leaves_audit_events_on_the_client(
         after = AuditEvent.objects.filter(client_id=client.pk)
         assert after.count() > before
         assert {e.actor_label for e in after.order_by("-pk")[: after.count() - before]} == {"dana"}
+
+
+def test_a_nul_character_in_a_wallet_row_is_a_problem_not_a_crash(director: User) -> None:
+    from kam.accounts.services import WalletImportError, WalletRow, wallet_estimates_save
+    from kam.audit.models import AuditEvent
+    from kam.audit.services import Actor
+    from kam.clients.models import Client
+
+    Client.objects.create(external_id="C1", name="Alpha")
+    actor = Actor(user=director, interface=AuditEvent.Interface.API)
+    rows = [WalletRow(client="C\x001", year=2025, category="", amount="10", source="s")]
+    with pytest.raises(WalletImportError) as refused:
+        wallet_estimates_save(actor=actor, rows=rows)
+    assert [(p.row, p.column) for p in refused.value.problems] == [(1, "client")]
