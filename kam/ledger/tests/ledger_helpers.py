@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from kam.clients.models import Client
+from kam.ledger.models import ImportJob
 from kam.ledger.services import ImportReport, ledger_import
 from kam.ledger.staging import LEDGER_COLUMNS
 from kam.ledger.store import Store
@@ -57,3 +59,16 @@ def import_text(
     """Write `text` to `tmp_path / name` and import it."""
     path = write_text(tmp_path / name, text, encoding=encoding)
     return ledger_import(store=store, paths=[path], **options)
+
+
+def job_wait(job: ImportJob, timeout: float = 30) -> ImportJob:
+    """The background job `job` once its thread has ended, read back from the database.
+
+    It joins the thread rather than polls the row: the in-memory test database
+    refuses (it does not wait for) a read of a table another thread is writing.
+    """
+    for thread in threading.enumerate():
+        if thread.name == f"kam-import-{job.pk}":
+            thread.join(timeout)
+    job.refresh_from_db()
+    return job

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import OperationalError, connections
+from django.db import connections
 
 from kam.ledger.models import ImportJob
 from kam.ledger.parsing import ImportRefusedError
 from kam.ledger.runner import import_job_commit, import_job_start
 from kam.ledger.store import Store
+from kam.ledger.tests.ledger_helpers import job_wait
 from kam.ledger.uploads import upload_save
 from kam.people.models import User
 from kam.people.services import user_create
@@ -43,6 +44,7 @@ def held(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
         real_run(job_id)
 
     monkeypatch.setattr(runner, "_job_run", held_run)
+    monkeypatch.setattr(runner, "WRITE_EVERY", 60)  # no progress writes from a second thread
     return release
 
 
@@ -59,17 +61,6 @@ def slow_check(monkeypatch: pytest.MonkeyPatch) -> None:
         return running
 
     monkeypatch.setattr(runner, "_commit_running", slow)
-
-
-def _wait(job: ImportJob) -> ImportJob:
-    deadline = time.monotonic() + 30
-    while job.status == ImportJob.Status.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.05)
-        try:
-            job.refresh_from_db()
-        except OperationalError:  # the in-memory test database locks a table being written
-            continue
-    return job
 
 
 def _at_once(calls: list[Any]) -> list[Any]:
@@ -103,7 +94,7 @@ def test_a_second_request_to_commit_a_check_while_the_first_starts_is_refused(
     upload = upload_save(chunks=[GOOD], name="sales.csv", user=director)
     check = import_job_start(upload=upload, user=director, dry_run=True, given={})
     held.set()
-    check = _wait(check)
+    check = job_wait(check)
     assert check.status == ImportJob.Status.CHECKED
     real_start = runner.import_job_start
     second: list[Any] = []
@@ -117,7 +108,12 @@ def test_a_second_request_to_commit_a_check_while_the_first_starts_is_refused(
         return real_start(**kwargs)
 
     monkeypatch.setattr(runner, "import_job_start", start_meanwhile)
-    first = _wait(import_job_commit(job=check, user=director))
+    # The commit's job waits until the request has released its claim: the in-memory
+    # test database refuses (it does not wait for) two threads writing one table.
+    held.clear()
+    started = import_job_commit(job=check, user=director)
+    held.set()
+    first = job_wait(started)
     assert first.status == ImportJob.Status.SUCCEEDED, first.message
     assert isinstance(second[0], ImportRefusedError), second
     assert "Another import" in str(second[0])
@@ -141,9 +137,9 @@ def test_two_imports_of_different_uploads_at_once_give_one_commit_and_one_refusa
     held.set()
     for job in results:
         if isinstance(job, ImportJob):
-            _wait(job)
+            job_wait(job)
     jobs = [r for r in results if isinstance(r, ImportJob)]
     refusals = [r for r in results if isinstance(r, ImportRefusedError)]
     assert len(jobs) == 1 and len(refusals) == 1, results
     assert "Another import" in str(refusals[0])
-    assert _wait(jobs[0]).status == ImportJob.Status.SUCCEEDED
+    assert job_wait(jobs[0]).status == ImportJob.Status.SUCCEEDED

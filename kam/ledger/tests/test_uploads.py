@@ -19,6 +19,7 @@ from kam.ledger.models import ImportJob
 from kam.ledger.parsing import ImportRefusedError
 from kam.ledger.runner import import_job_commit, import_job_start, job_progress
 from kam.ledger.store import Store
+from kam.ledger.tests.ledger_helpers import job_wait
 from kam.ledger.upload_checks import declares_dtd
 from kam.ledger.uploads import (
     ImportNotAllowedError,
@@ -250,15 +251,14 @@ def test_a_vanished_upload_closes_its_job_as_failed(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_job_really_runs_in_a_background_thread_to_its_end(
-    home: Path, director: User, settings: Any, store: Store
+    home: Path, director: User, settings: Any, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from kam.ledger import runner
+
     settings.KAM_IMPORT_INLINE = False
+    monkeypatch.setattr(runner, "WRITE_EVERY", 60)  # one writer: see job_wait
     upload = _save(director, GOOD)
-    job = import_job_start(upload=upload, user=director, dry_run=False, given={})
-    deadline = time.monotonic() + 30
-    while job.status == ImportJob.Status.RUNNING and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job.refresh_from_db()
+    job = job_wait(import_job_start(upload=upload, user=director, dry_run=False, given={}))
     assert job.status == ImportJob.Status.SUCCEEDED, job.message
     assert job.pid == os.getpid() and job.lines == 3 and job.progress == 1.0
     assert store.query("SELECT count(*) FROM ledger_lines")[0][0] == 3
