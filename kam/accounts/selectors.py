@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +36,7 @@ from kam.analytics.core.scoring import (
     Score,
     growth_of,
     normalise,
-    score,
+    scores,
 )
 from kam.analytics.models import ClientYearMetric, ClientYearRank, SnapshotState, from_micros
 from kam.clients.access import can_see_margins, sees_everything, visible_clients
@@ -126,6 +126,11 @@ def _inputs_version() -> tuple[Any, ...]:
         cursor.execute(sql)
         row = cursor.fetchone()
     return tuple(row or ())
+
+
+def scores_inputs_version() -> tuple[Any, ...]:
+    """What the memoised scores are keyed on; pass it to `scores_of` for several years."""
+    return _inputs_version()
 
 
 def scores_cache_clear() -> None:
@@ -249,10 +254,20 @@ def _compute(year: int, model: ScoringModel) -> Scores:
             potential=wallets[client_id][1] if client_id in wallets else None,
         )
     criteria = normalise(raw)
+    scored = scores(criteria, model.weights)
     thresholds = Thresholds(model.attractiveness_threshold, model.strength_threshold)
+    order = sorted(
+        raw,
+        key=lambda c: (
+            scored[c].total is None,
+            -(scored[c].total or 0.0),
+            -raw[c].revenue,
+            c,
+        ),
+    )
     figures: dict[int, Figures] = {}
-    for client_id, r in raw.items():
-        s = score(criteria[client_id], model.weights)
+    for rank, client_id in enumerate(order, start=1):
+        r, s = raw[client_id], scored[client_id]
         wallet = wallets.get(client_id)
         share = wallet[2] if wallet else None
         strength = strength_of(share, positions.get(client_id))
@@ -276,22 +291,9 @@ def _compute(year: int, model: ScoringModel) -> Scores:
             quadrant=None
             if s.total is None or strength is None
             else quadrant_of(s.total, strength, thresholds),
+            rank=rank,
         )
-    order = sorted(
-        figures,
-        key=lambda c: (
-            figures[c].score.total is None,
-            -(figures[c].score.total or 0.0),
-            -figures[c].revenue,
-            c,
-        ),
-    )
-    ranked = {c: _with_rank(figures[c], i) for i, c in enumerate(order, start=1)}
-    return Scores(year, model, thresholds, ranked, tuple(order))
-
-
-def _with_rank(f: Figures, rank: int) -> Figures:
-    return replace(f, rank=rank)
+    return Scores(year, model, thresholds, figures, tuple(order))
 
 
 def scoring_years() -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -32,11 +33,30 @@ def _thin(points: Sequence[tuple[Decimal, Decimal]]) -> list[tuple[Decimal, Deci
     return [*kept, points[-1]]
 
 
-def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dict[str, Any]:
-    """Cumulative share of revenue against share of clients, with the ABC cut-offs."""
+@dataclass(frozen=True, slots=True)
+class ParetoCurve:
+    """What the Pareto chart draws, without its words: the thinned curve and the cut-offs."""
+
+    points: tuple[tuple[Decimal, Decimal], ...]
+    end_a: float  # share of clients, 0..100, where class A ends
+    end_b: float
+
+
+def pareto_curve(result: ConcentrationResult) -> ParetoCurve:
     points = _thin(lorenz_points([row.revenue for row in result.rows]))
     counts = result.class_counts()
     n = max(result.clients, 1)
+    return ParetoCurve(tuple(points), counts["A"] / n * 100, (counts["A"] + counts["B"]) / n * 100)
+
+
+def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dict[str, Any]:
+    """Cumulative share of revenue against share of clients, with the ABC cut-offs."""
+    return pareto_chart(pareto_curve(result), labels=labels)
+
+
+def pareto_chart(curve: ParetoCurve, *, labels: dict[str, str]) -> dict[str, Any]:
+    """`pareto_figure` from a curve computed before (the costly part, over every client)."""
+    points = curve.points
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
@@ -58,9 +78,9 @@ def pareto_figure(result: ConcentrationResult, *, labels: dict[str, str]) -> dic
             hoverinfo="skip",
         )
     )
-    for cut, cls in ((counts["A"], "A"), (counts["A"] + counts["B"], "B")):
+    for cut, cls in ((curve.end_a, "A"), (curve.end_b, "B")):
         fig.add_vline(
-            x=cut / n * 100,
+            x=cut,
             line={"color": _CLASS_COLOURS[cls], "dash": "dash"},
             annotation_text=labels[f"end_{cls}"],
             annotation_position="bottom right",

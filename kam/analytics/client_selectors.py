@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Case, F, FilteredRelation, Q, QuerySet, When
 from django.db.models.expressions import OrderBy
 
 from kam.analytics.engine_extra import RECENT_INVOICES
@@ -162,9 +162,20 @@ def client_list_page(
         if key == "revenue" and filters.abc_class in {"A", "B", "C"}:
             # Within a class the Pareto rank is the revenue order: walk the class's index part.
             sort = "class" if sort == "-revenue" else "-class"
-        rows = _by_figures(base, sort, offset, per_page, year=filters.year or 0)
+        alone = sees_everything(user) and filters in (
+            ClientFilters(year=filters.year, sort=filters.sort),
+            ClientFilters(year=filters.year, abc_class=filters.abc_class, sort=filters.sort),
+        )
+        rows = _by_figures(
+            base,
+            sort,
+            offset,
+            per_page,
+            year=filters.year or 0,
+            abc_class=filters.abc_class if alone else None,
+        )
     else:
-        ordered = base.order_by(*_ordering(filters.sort))
+        ordered = base.order_by(*_ordering(filters.sort)).values_list("pk", flat=True)
         rows = _rows_of(ordered, offset, per_page, year=filters.year or 0)
     return ClientListPage(rows=rows, count=count, number=number, per_page=per_page)
 
@@ -181,35 +192,60 @@ def _count(base: QuerySet[Client], user: Any, filters: ClientFilters) -> int:
 
 
 def _by_figures(
-    base: QuerySet[Client], sort: str, offset: int, size: int, *, year: int
+    base: QuerySet[Client],
+    sort: str,
+    offset: int,
+    size: int,
+    *,
+    year: int,
+    abc_class: str | None = None,
 ) -> list[dict[str, Any]]:
     """Clients with figures in their index order, then those without, by id.
 
     Two segments instead of one sort with NULLS LAST, so that the database walks
-    the (year, revenue) or (year, Pareto rank) index and stops after one page.
+    the (year, revenue, client) or (year, Pareto rank) index and stops after one
+    page. `abc_class` not None says that `base` is every client, filtered at
+    most by that class: the head is then read from the figures' index alone.
     """
     key = sort.removeprefix("-")
-    alias, column = ("m", "revenue_micros") if key == "revenue" else ("r", "pareto_rank")
-    expression = F(f"{alias}__{column}")
-    ordered = expression.desc() if sort.startswith("-") else expression.asc()
+    alias = "m" if key == "revenue" else "r"
     head = base.filter(**{f"{alias}__id__isnull": False})
-    rows = _rows_of(head.order_by(ordered, "external_id"), offset, size, year=year)
+    ids: QuerySet[Any, Any] = head.order_by(*_figure_order(sort, f"{alias}__")).values_list(
+        "pk", flat=True
+    )
+    figures: QuerySet[Any, Any] | None = None  # no client column is needed to choose the page
+    if alias == "r" and abc_class is not None:
+        figures = ClientYearRank.objects.filter(year=year)
+        figures = figures.filter(abc_class=abc_class) if abc_class else figures
+    elif abc_class == "":
+        figures = ClientYearMetric.objects.filter(year=year)
+    if figures is not None:
+        ids = figures.order_by(*_figure_order(sort, "")).values_list("client_id", flat=True)
+    rows = _rows_of(ids, offset, size, year=year)
     if len(rows) == size:
         return rows
     head_count = offset + len(rows) if rows else head.count()
     tail = base.filter(**{f"{alias}__id__isnull": True}).order_by("external_id")
     start = offset + len(rows) - head_count
-    return rows + _rows_of(tail, start, size - len(rows), year=year)
+    return rows + _rows_of(tail.values_list("pk", flat=True), start, size - len(rows), year=year)
+
+
+def _figure_order(sort: str, prefix: str) -> list[OrderBy | F]:
+    """Revenue or Pareto rank, then the client's key (as in `_ordering`)."""
+    column = F(
+        f"{prefix}revenue_micros" if sort.removeprefix("-") == "revenue" else f"{prefix}pareto_rank"
+    )
+    return [column.desc() if sort.startswith("-") else column.asc(), F(f"{prefix}client_id")]
 
 
 def _rows_of(
-    ordered: QuerySet[Client], offset: int, size: int, *, year: int
+    ordered: QuerySet[Any, Any], offset: int, size: int, *, year: int
 ) -> list[dict[str, Any]]:
-    """A slice of `ordered` as display values: the ids first, then their rows.
+    """A slice of client ids `ordered` as display values: the ids first, then their rows.
 
     Skipping `offset` rows then costs an index walk, not `offset` joins.
     """
-    ids = list(ordered.values_list("pk", flat=True)[offset : offset + size])
+    ids = list(ordered[offset : offset + size])
     if not ids:
         return []
     # The ids passed the access rule and the filters: the rows are fetched by key alone.
@@ -234,8 +270,14 @@ def _filtered(clients: QuerySet[Client], filters: ClientFilters) -> QuerySet[Cli
     return clients
 
 
-def _ordering(sort: str) -> list[OrderBy | str]:
-    """The chosen order, then the client id so that equal keys keep a stable order."""
+def _ordering(sort: str) -> list[Any]:
+    """The chosen order, then a tie-break so that equal keys keep a stable order.
+
+    Class order is the Pareto order (A first, largest first). Equal revenues
+    follow the client's key, as in the (year, revenue, client) index that
+    `_by_figures` walks; other ties, and the clients without figures (last),
+    follow the client id.
+    """
     descending = sort.startswith("-")
     key = sort.removeprefix("-")
     expression = {
@@ -243,9 +285,12 @@ def _ordering(sort: str) -> list[OrderBy | str]:
         "revenue": F("m__revenue_micros"),
         "class": F("r__pareto_rank"),
         "country": F("country"),
-    }.get(key, F("m__revenue_micros"))  # class order is the Pareto order: A first, largest first
+    }.get(key, F("m__revenue_micros"))
     ordered = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
-    return [ordered, "external_id"]
+    if key in ("name", "class", "country"):
+        return [ordered, "external_id"]
+    without_figures = Case(When(m__revenue_micros__isnull=True, then=F("external_id")))
+    return [ordered, without_figures, "pk"]
 
 
 def client_row(values: dict[str, Any], *, with_margin: bool) -> ClientRow:

@@ -46,7 +46,10 @@ class ClientYearMetric(models.Model):
         constraints = (
             models.UniqueConstraint(fields=("year", "client"), name="one_metric_per_client_year"),
         )
-        indexes = (models.Index(fields=("year", "-revenue_micros"), name="metric_year_revenue"),)
+        # With the client, the list's revenue order is walked in the index alone.
+        indexes = (
+            models.Index(fields=("year", "revenue_micros", "client"), name="metric_year_revenue"),
+        )
 
     def __str__(self) -> str:
         return f"{self.client_id} {self.year}"

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from decimal import Decimal
-from threading import Lock
+from threading import Event, Lock, Thread
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import connections
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language, get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
-from kam.analytics.charts import pareto_figure, trend_figure
+from kam.accounts.selectors import scores_inputs_version, scores_of
+from kam.analytics.charts import pareto_chart, pareto_curve, trend_figure
 from kam.analytics.core.risk import Risk, RiskPolicy, dependency_risks
 from kam.analytics.models import SnapshotState, YearSummary
 from kam.analytics.selectors import Analysis, available_years, concentration_analysis
@@ -30,6 +34,8 @@ from kam.ledger.selectors import ledger_store
 from kam.people.models import User
 from kam.people.services import user_language_set
 from kam.web.forms import PeriodForm
+
+logger = logging.getLogger(__name__)
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -54,9 +60,19 @@ def dashboard(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-_MEMO: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 _MEMO_SIZE = 8
 _MEMO_LOCK = Lock()
+# Language-free figures of people who see every client, per period and snapshot;
+# then the page's context per language (the chart's words), built from them.
+_FIGURES: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_MEMO: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+
+
+def _remember(memo: OrderedDict[tuple[Any, ...], dict[str, Any]], key: Any, value: Any) -> None:
+    with _MEMO_LOCK:
+        memo[key] = value
+        while len(memo) > _MEMO_SIZE:
+            memo.popitem(last=False)
 
 
 def _dashboard_figures(user: Any, period: Period, years: list[int]) -> dict[str, Any]:
@@ -65,36 +81,112 @@ def _dashboard_figures(user: Any, period: Period, years: list[int]) -> dict[str,
     Ranking 100k clients and drawing the curve takes seconds; it changes only
     when an import refreshes the snapshot, whose version is part of the key.
     """
-    everything = sees_everything(user)
     with_margin = can_see_margins(user)
-    if not everything:
-        return _dashboard_context(
-            concentration_analysis(
-                store=ledger_store(),
-                period=period,
-                within=visible_clients(user),
-                with_margin=with_margin,
-            ),
-            years,
-            everything=False,
+    if not sees_everything(user):
+        analysis = concentration_analysis(
+            store=ledger_store(),
+            period=period,
+            within=visible_clients(user),
+            with_margin=with_margin,
         )
-    state = SnapshotState.objects.filter(pk=1).values_list("ledger_import_id", "refreshed_at")
-    key = (period, with_margin, state.first(), tuple(years), get_language(), _risk_policy())
+        return _in_words(_figures(analysis), years, everything=False)
+    key = (*_figures_key(period, with_margin), tuple(years), get_language())
     with _MEMO_LOCK:
         cached = _MEMO.get(key)
+    if cached is None:
+        cached = _in_words(_everything_figures(period, with_margin), years, everything=True)
+        _remember(_MEMO, key, cached)
+    return cached
+
+
+def _figures_key(period: Period, with_margin: bool) -> tuple[Any, ...]:
+    state = SnapshotState.objects.filter(pk=1).values_list("ledger_import_id", "refreshed_at")
+    return (period, with_margin, state.first(), _risk_policy())
+
+
+def _everything_figures(period: Period, with_margin: bool) -> dict[str, Any]:
+    key = _figures_key(period, with_margin)
+    with _MEMO_LOCK:
+        cached = _FIGURES.get(key)
     if cached is None:
         analysis = concentration_analysis(
             store=ledger_store(), period=period, with_margin=with_margin
         )
-        cached = _dashboard_context(analysis, years, everything=True)
-        with _MEMO_LOCK:
-            _MEMO[key] = cached
-            while len(_MEMO) > _MEMO_SIZE:
-                _MEMO.popitem(last=False)
+        cached = _figures(analysis)
+        _remember(_FIGURES, key, cached)
     return cached
 
 
-def _dashboard_context(analysis: Analysis, years: list[int], *, everything: bool) -> dict[str, Any]:
+def pages_warm() -> None:
+    """Compute, before anyone asks, what the first views after a change would compute.
+
+    The default dashboard of people who see every client (in each language) and
+    the client page's scores of the two latest years: at 100k clients each takes
+    seconds. Run in the background when the server starts and after each import
+    or change of a scoring input that this process makes.
+    """
+    years = available_years()
+    if not years:
+        return
+    period = PeriodForm(None, years=years, initial={"year": years[0]}).period()
+    for with_margin in (True, False):
+        figures = _everything_figures(period, with_margin)
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                key = (*_figures_key(period, with_margin), tuple(years), get_language())
+                _remember(_MEMO, key, _in_words(figures, years, everything=True))
+    version = scores_inputs_version()
+    for year in years[:2]:
+        scores_of(year=year, version=version)
+
+
+_SERVING = Event()
+_WARMING = Lock()
+_AGAIN = Event()
+
+
+def serving_start() -> None:
+    """This process serves pages: warm them now and after every change it makes."""
+    _SERVING.set()
+    pages_warm_soon()
+
+
+def pages_warm_soon(**_: Any) -> None:
+    """`pages_warm` in a background thread, in a process that serves pages.
+
+    One warm-up at a time: a change during one asks for one more after it.
+    """
+    if not _SERVING.is_set():
+        return
+    _AGAIN.set()
+    if not _WARMING.locked():
+        Thread(target=_warm_thread, daemon=True, name="kam-pages-warm").start()
+
+
+def _warm_thread() -> None:
+    if not _WARMING.acquire(blocking=False):
+        return  # the running warm-up sees _AGAIN
+    try:
+        while _AGAIN.is_set():
+            _AGAIN.clear()
+            pages_warm()
+    except Exception:  # a later view computes the figures itself
+        logger.exception("the pages could not be prepared")
+    finally:
+        _WARMING.release()
+        connections.close_all()  # this thread's connections only
+    if _AGAIN.is_set():  # asked for between the last round and the release
+        pages_warm_soon()
+
+
+def dashboard_memo_clear() -> None:
+    with _MEMO_LOCK:
+        _FIGURES.clear()
+        _MEMO.clear()
+
+
+def _figures(analysis: Analysis) -> dict[str, Any]:
+    """The dashboard's figures over the analysis's population, in no language."""
     r = analysis.result
     counts, revenues = r.class_counts(), r.class_revenues()
     abc = [
@@ -107,8 +199,20 @@ def _dashboard_context(analysis: Analysis, years: list[int], *, everything: bool
         }
         for cls in ("A", "B", "C")
     ]
-    pareto = pareto_figure(
-        r,
+    return {
+        "analysis": analysis,
+        "result": r,
+        "abc": abc,
+        "top": [_top_row(analysis, row) for row in r.rows[:20]],
+        "curve": pareto_curve(r),
+        "risks": _risks(analysis),
+    }
+
+
+def _in_words(figures: dict[str, Any], years: list[int], *, everything: bool) -> dict[str, Any]:
+    """The page's context: the figures, with the charts' words in the active language."""
+    pareto = pareto_chart(
+        figures["curve"],
         labels={
             "curve": _("Cumulative share of revenue"),
             "equality": _("Equal sales"),
@@ -119,14 +223,10 @@ def _dashboard_context(analysis: Analysis, years: list[int], *, everything: bool
         },
     )
     return {
-        "analysis": analysis,
-        "result": r,
-        "abc": abc,
-        "top": [_top_row(analysis, row) for row in r.rows[:20]],
+        **figures,
         "pareto": pareto,
         "trend": _trend(years) if everything else None,
         "partial_view": not everything,
-        "risks": _risks(analysis),
     }
 
 
@@ -212,4 +312,5 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"status": "ok"})
+    """For load balancers and scripts; `warming` while the pages' figures are prepared."""
+    return JsonResponse({"status": "ok", "warming": _WARMING.locked() or _AGAIN.is_set()})

@@ -165,7 +165,18 @@ class Score:
 
 def score(criteria: Mapping[str, float | None], weights: Mapping[str, float]) -> Score:
     """The weighted mean of the available criteria, and what each contributed."""
+    return _score(criteria, weights_normalise(weights))
+
+
+def scores(
+    criteria: Mapping[K, Mapping[str, float | None]], weights: Mapping[str, float]
+) -> dict[K, Score]:
+    """`score` of every client, the weights normalised once."""
     w = weights_normalise(weights)
+    return {k: _score(c, w) for k, c in criteria.items()}
+
+
+def _score(criteria: Mapping[str, float | None], w: Mapping[str, float]) -> Score:
     available = {c: v for c, v in criteria.items() if c in w and v is not None and w[c] > 0}
     missing = tuple(c for c in CRITERIA if w[c] > 0 and criteria.get(c) is None)
     weight = sum(w[c] for c in available)

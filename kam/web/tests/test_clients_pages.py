@@ -330,8 +330,11 @@ def test_a_long_list_walks_the_index_then_lists_clients_without_figures(
     http = _signed_in(director)
     first = _ids(http.get("/clients/").content.decode())
     assert first[:3] == ["C0000", "C0002", "C0003"]
-    with django_assert_max_num_queries(MAX_QUERIES):
+    with django_assert_max_num_queries(MAX_QUERIES) as queries:
         second = _ids(http.get("/clients/?page=2").content.decode())
+    walks = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    # someone who sees every client: the page is chosen in the figures' index alone
+    assert walks and all("clients_client" not in sql for sql in walks), walks
     # 59 clients bought in 2024; the page crossing into those without figures goes on by id
     assert second[:9] == [f"C{i:04d}" for i in range(51, 60)]
     assert second[9:] == ["C0001", "N0", "N1", "N2", "N3", "N4"]
@@ -340,3 +343,39 @@ def test_a_long_list_walks_the_index_then_lists_clients_without_figures(
     by_class = _ids(http.get("/clients/?sort=-class&page=2").content.decode())
     # every C client keeps its 2024 rank; the smallest ranks come last, then the unranked
     assert by_class == [f"C{i:04d}" for i in range(9, -1, -1)] + [f"N{i}" for i in range(5)]
+
+
+@pytest.mark.parametrize(
+    "query", ["sort=-revenue", "sort=revenue", "sort=-class", "sort=class", "abc=C", "country=RO"]
+)
+def test_a_long_list_pages_through_the_same_order_as_a_short_one_and_the_export(
+    director: User, monkeypatch: pytest.MonkeyPatch, query: str
+) -> None:
+    """Equal revenues, clients without figures: every path of the list gives one order."""
+    from kam.analytics import client_selectors
+    from kam.web import clients as client_views
+
+    _snapshot(12)
+    for external_id in ("C0003", "C0004", "C0005"):  # three equal revenues, ranked 4..6
+        ClientYearMetric.objects.filter(year=2024, client__external_id=external_id).update(
+            revenue_micros=9_000 * M
+        )
+    for old, new in (("C0003", "T"), ("C0005", "C0003"), ("T", "C0005")):  # ids against keys
+        Client.objects.filter(external_id=old).update(external_id=new)
+    Client.objects.bulk_create(Client(external_id=f"N{i}", name=f"New {i}") for i in (2, 1))
+    ClientYearMetric.objects.filter(year=2024, client__external_id="C0007").delete()
+    ClientYearRank.objects.filter(year=2024, client__external_id="C0007").delete()
+    http = _signed_in(director)
+    short = _ids(http.get(f"/clients/?{query}").content.decode())  # one page, sorted whole
+    monkeypatch.setattr(client_selectors, "SMALL_LIST", 2)
+    monkeypatch.setattr(client_views, "PER_PAGE", 4)
+    pages = range(1, (len(short) + 3) // 4 + 1)
+    paged = [_ids(http.get(f"/clients/?{query}&page={page}").content.decode()) for page in pages]
+    response = http.get(f"/clients/export.csv?{query}")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    in_export = [row[0] for row in list(csv.reader(io.StringIO(text)))[1:]]
+    assert [c for page in paged for c in page] == short == in_export
+    without_figures = [c for c in short if c in ("C0007", "N1", "N2")]
+    assert without_figures == sorted(without_figures)  # last, by id
+    if query == "sort=-revenue":
+        assert short[3:6] == ["C0005", "C0004", "C0003"]  # equal revenues: by client key

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.test import Client as HttpClient
+from django.utils import translation
 
 from kam.analytics.selectors import concentration_analysis
 from kam.clients.models import AccountTeamMember, Client
@@ -164,8 +167,78 @@ def test_the_dashboard_stays_memoised_for_those_who_see_everything(
         return analyse(**kwargs)
 
     monkeypatch.setattr(views, "concentration_analysis", counted)
-    views._MEMO.clear()
+    views.dashboard_memo_clear()
     first = _risks(_dashboard(director))
     assert _risks(_dashboard(director)) == first and len(calls) == 1
     settings.KAM_RISK_CLIENT_SHARE = 0.5  # another policy is another memo entry
     assert "revenue-client" not in _risks(_dashboard(director)) and len(calls) == 2
+
+
+class _RunAtOnce:
+    """The warm-up thread, run at once in the test's own thread."""
+
+    started: ClassVar[list[str]] = []
+
+    def __init__(self, *, target: Any, name: str, **_: Any) -> None:
+        self.target, self.name = target, name
+
+    def start(self) -> None:
+        self.started.append(self.name)
+        self.target()
+
+
+def test_a_serving_process_prepares_the_dashboard_after_each_import(
+    store: Store, tmp_path: Path, director: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first view after an import is read from the figures computed in the background."""
+    started: list[str] = []
+    monkeypatch.setattr(views, "Thread", _RunAtOnce)
+    monkeypatch.setattr(_RunAtOnce, "started", started)
+    monkeypatch.setattr(views, "_SERVING", threading.Event())
+    views.dashboard_memo_clear()
+    _ledger(store, tmp_path, EVEN)
+    assert started == []  # not a serving process (the command line, the tests)
+    views.serving_start()
+    assert started == ["kam-pages-warm"]
+    _ledger(store, tmp_path, GIANT)  # a new snapshot: warmed again after the import commits
+    assert started == ["kam-pages-warm"] * 2
+    calls: list[int] = []
+    monkeypatch.setattr(views, "concentration_analysis", lambda **kw: calls.append(1))
+    for language in ("en", "ro"):
+        director.language = language
+        director.save(update_fields=["language"])
+        page = _dashboard(director)  # the default period, as warmed
+        assert "revenue-client" in _risks(page)
+        with translation.override(language):
+            label = json.dumps(translation.gettext("Cumulative share of revenue"))
+            assert label in page  # the chart's words, as the page's JSON writes them
+    assert calls == []
+
+
+def test_a_change_of_a_scoring_input_warms_the_scores_again(
+    store: Store, tmp_path: Path, director: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from kam.accounts.selectors import scores_inputs_version
+    from kam.accounts.services import partnership_intent_record
+    from kam.audit.services import Actor
+
+    _ledger(store, tmp_path, EVEN)
+    runs: list[tuple[object, ...]] = []
+    monkeypatch.setattr(views, "_SERVING", threading.Event())
+    monkeypatch.setattr(views, "pages_warm", lambda: runs.append(scores_inputs_version()))
+    monkeypatch.setattr(views, "Thread", _RunAtOnce)
+    views.serving_start()
+    client = Client.objects.get(external_id="C01")
+    partnership_intent_record(
+        actor=Actor(director, "web"), client=client, rating=4, noted_on=dt.date(2024, 5, 1)
+    )
+    assert len(runs) == 2 and runs[0] != runs[1]  # at start, then with the new rating
+
+
+def test_health_says_while_the_pages_are_being_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert HttpClient().get("/health/").json() == {"status": "ok", "warming": False}
+    monkeypatch.setattr(views, "_AGAIN", threading.Event())
+    views._AGAIN.set()
+    assert HttpClient().get("/health/").json()["warming"] is True
