@@ -309,9 +309,7 @@ def served(home: Path, port: int) -> Iterator[str]:
             if time.monotonic() - started > 300:
                 raise SystemExit("kam serve is still preparing its pages after 5 minutes")
             time.sleep(0.2)
-        print(
-            f"pages prepared (dashboard, scores) in {time.monotonic() - started:.1f} s"
-        )
+        print(f"pages prepared (dashboard, scores) in {time.monotonic() - started:.1f} s")
         yield base
     finally:
         server.terminate()
