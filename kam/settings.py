@@ -3,6 +3,7 @@
 KAM_HOME        folder for the SQLite file and the DuckDB ledger (default ./var)
 DATABASE_URL    operational store, e.g. postgresql://user:pw@host/db (default SQLite)
 KAM_LEDGER_URL  ledger engine: duckdb:///path.duckdb or postgresql://...?schema=kam_ledger
+KAM_LEDGER_MEMORY  memory DuckDB may hold before it spills to disk, e.g. 1GB (default 1GB)
 KAM_PORT        web port (default 8000)
 KAM_CURRENCY    reporting currency, ISO 4217 (default EUR)
 KAM_FISCAL_YEAR_START  first month of the fiscal year (default 1)
@@ -36,6 +37,7 @@ KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR").upper()
 KAM_PORT = int(os.environ.get("KAM_PORT", "8000"))
 KAM_FISCAL_YEAR_START = int(os.environ.get("KAM_FISCAL_YEAR_START", "1"))
 KAM_LEDGER_URL = os.environ.get("KAM_LEDGER_URL", f"duckdb:///{KAM_HOME / 'ledger.duckdb'}")
+KAM_LEDGER_MEMORY = os.environ.get("KAM_LEDGER_MEMORY", "1GB")
 KAM_ABC_A = os.environ.get("KAM_ABC_A", "0.80")
 KAM_ABC_B = os.environ.get("KAM_ABC_B", "0.95")
 PRODUCTION = os.environ.get("KAM_PRODUCTION") == "1"

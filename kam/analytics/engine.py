@@ -14,18 +14,6 @@ from kam.common.periods import Period
 from kam.ledger.store import Store
 
 ZERO = Decimal(0)
-MICRO = Decimal("0.000001")
-
-
-@dataclass(frozen=True, slots=True)
-class ClientTotals:
-    client: str
-    revenue: Decimal
-    costed_revenue: Decimal  # net revenue of the lines whose cost is known
-    cost: Decimal
-    lines: int
-    invoices: int
-    last_invoiced_on: dt.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +24,19 @@ class LedgerSpan:
     imports: int
 
 
-_TOTALS = """
+@dataclass(frozen=True, slots=True)
+class ClientRevenue:
+    client: str
+    revenue: Decimal
+    costed_revenue: Decimal  # net revenue of the lines whose cost is known
+    cost: Decimal
+
+
+_REVENUE = """
 SELECT client,
     sum(net_amount),
     coalesce(sum(CASE WHEN cost IS NOT NULL THEN net_amount END), 0),
-    coalesce(sum(cost), 0),
-    count(*),
-    count(DISTINCT invoice),
-    max(invoiced_on)
+    coalesce(sum(cost), 0)
 FROM ledger_lines
 WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
 GROUP BY client
@@ -51,13 +44,10 @@ ORDER BY client
 """
 
 
-def client_period_totals(store: Store, period: Period) -> list[ClientTotals]:
-    """Per-client sums over the period (every client with a line in it)."""
-    rows = store.query(_TOTALS, [period.start, period.end])
-    return [
-        ClientTotals(str(c), Decimal(r), Decimal(cr), Decimal(co), int(n), int(i), last)
-        for c, r, cr, co, n, i, last in rows
-    ]
+def client_period_revenue(store: Store, period: Period) -> list[ClientRevenue]:
+    """Per-client net revenue and margin inputs over any period (what analysis needs)."""
+    rows = store.query(_REVENUE, [period.start, period.end])
+    return [ClientRevenue(str(c), Decimal(r), Decimal(cr), Decimal(co)) for c, r, cr, co in rows]
 
 
 def unattributed(store: Store, period: Period) -> tuple[int, Decimal]:
@@ -86,42 +76,73 @@ def latest_import_id(store: Store) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+# A client's year (SPEC: RFM), in integer micros: client, year, net revenue, invoices
+# with a positive amount for the client, and the newest of those (None when none).
+Purchases = tuple[str, int, int, int, dt.date | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientYear:
+    """One client's calendar year in the ledger; money in integer micros (exact: every
+    amount has six decimals), so that 100k clients cost no `Decimal` conversions."""
+
+    client: str
+    year: int
+    revenue: int
+    costed_revenue: int  # net revenue of the lines whose cost is known
+    cost: int
+    lines: int
+    invoices: int
+    last_invoiced_on: dt.date
+    positive_invoices: int  # invoices with a positive amount (SPEC: RFM frequency)
+    last_positive_on: dt.date | None  # the newest of those
+
+    @property
+    def purchases(self) -> Purchases:
+        return (self.client, self.year, self.revenue, self.positive_invoices, self.last_positive_on)
+
+
+# Per invoice first, then per client and year: the invoice count is the row count,
+# far cheaper than count(DISTINCT invoice), and the RFM inputs come from the same rows.
 _YEARLY = """
-SELECT client, EXTRACT(year FROM invoiced_on) AS y,
-    sum(net_amount),
-    coalesce(sum(CASE WHEN cost IS NOT NULL THEN net_amount END), 0),
-    coalesce(sum(cost), 0),
+SELECT client, y,
+    CAST(sum(amount) * 1000000 AS BIGINT),
+    CAST(coalesce(sum(costed), 0) * 1000000 AS BIGINT),
+    CAST(coalesce(sum(cost), 0) * 1000000 AS BIGINT),
+    sum(n),
     count(*),
-    count(DISTINCT invoice),
-    max(invoiced_on),
-    count(DISTINCT category)
-FROM ledger_lines
-WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
-GROUP BY client, EXTRACT(year FROM invoiced_on)
+    max(d),
+    count(CASE WHEN amount > 0 THEN 1 END),
+    max(CASE WHEN amount > 0 THEN d END)
+FROM (
+    SELECT client, invoice, CAST(EXTRACT(year FROM invoiced_on) AS INTEGER) AS y,
+        sum(net_amount) AS amount,
+        sum(CASE WHEN cost IS NOT NULL THEN net_amount END) AS costed,
+        sum(cost) AS cost,
+        count(*) AS n,
+        max(invoiced_on) AS d
+    FROM ledger_lines
+    WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
+    GROUP BY client, invoice, CAST(EXTRACT(year FROM invoiced_on) AS INTEGER)
+) AS per_invoice
+GROUP BY client, y
 ORDER BY client, y
 """
 
 
-def yearly_client_totals(store: Store, period: Period) -> list[tuple[ClientTotals, int, int]]:
-    """Per client and calendar year within `period`: (totals, year, categories)."""
+def yearly_client_totals(store: Store, period: Period) -> list[ClientYear]:
+    """Per client and calendar year within `period`: its totals and its RFM inputs."""
     rows = store.query(_YEARLY, [period.start, period.end])
     return [
-        (
-            ClientTotals(str(c), Decimal(r), Decimal(cr), Decimal(co), int(n), int(i), last),
-            int(y),
-            int(cats),
-        )
-        for c, y, r, cr, co, n, i, last, cats in rows
+        ClientYear(str(c), int(y), int(r), int(cr), int(co), int(n), int(i), last, int(p), newest)
+        for c, y, r, cr, co, n, i, last, p, newest in rows
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class PricePaid:
-    client: str
-    year: int
-    paid: Decimal  # net amount of the client's lines that have a reference price
-    reference: Decimal  # the same lines valued at the reference price
-
+# client, year, what it paid for the lines that have a reference price, and the same
+# lines valued at that price, both in integer micros (the second rounded: it is a
+# floating-point average).
+PricePaid = tuple[str, int, int, int]
 
 # The reference price of a line is its list price where the ledger has one;
 # otherwise the product's quantity-weighted average price that year over every
@@ -137,16 +158,17 @@ WITH sold AS (
 market AS (
     SELECT product, y,
         CAST(sum(net_amount) AS DOUBLE) / CAST(sum(quantity) AS DOUBLE) AS price,
-        count(DISTINCT client) AS buyers
+        min(client) <> max(client) AS several_buyers
     FROM sold
     GROUP BY product, y
 )
-SELECT s.client, s.y,
-    sum(s.net_amount),
-    sum(CAST(s.quantity AS DOUBLE)
+SELECT s.client, CAST(s.y AS INTEGER),
+    CAST(sum(s.net_amount) * 1000000 AS BIGINT),
+    CAST(round(sum(CAST(s.quantity AS DOUBLE)
         * CASE WHEN s.list_price > 0 THEN CAST(s.list_price AS DOUBLE) ELSE m.price END)
+        * 1000000) AS BIGINT)
 FROM sold s JOIN market m ON m.product = s.product AND m.y = s.y
-WHERE s.list_price > 0 OR m.buyers >= 2
+WHERE s.list_price > 0 OR m.several_buyers
 GROUP BY s.client, s.y
 ORDER BY s.client, s.y
 """
@@ -154,8 +176,7 @@ ORDER BY s.client, s.y
 
 def yearly_prices_paid(store: Store, period: Period) -> list[PricePaid]:
     """Per client and calendar year: what it paid against the reference price."""
-    rows = store.query(_PRICE_PAID, [period.start, period.end])
     return [
-        PricePaid(str(c), int(y), Decimal(p), Decimal(repr(float(r))).quantize(MICRO))
-        for c, y, p, r in rows
+        (str(c), int(y), int(paid), int(reference))
+        for c, y, paid, reference in store.query(_PRICE_PAID, [period.start, period.end])
     ]

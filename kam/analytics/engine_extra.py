@@ -16,33 +16,12 @@ RECENT_INVOICES = 10
 
 
 # Hundreds of thousands of rows on a large ledger: plain tuples, money as integer micros
-# computed by the engine (exact: every amount has six decimals).
-Purchases = tuple[str, int, int, int, dt.date | None]
-"""A client's year (SPEC: RFM): client, year, net revenue micros, invoices with a positive
-amount for the client, and the newest of those (None when there is none)."""
-CategoryTotals = tuple[str, int, str]  # client, year, `ClientYearCategories.totals` JSON text
+# computed by the engine (exact: every amount has six decimals). The RFM purchases come
+# with the yearly totals (`engine.yearly_client_totals`).
+# client, year, `ClientYearCategories.totals` JSON text, number of categories
+CategoryTotals = tuple[str, int, str, int]
 # client, oldest and newest date, `ClientRecentInvoices.invoices` JSON text
 RecentInvoices = tuple[str, dt.date, dt.date, str]
-
-
-_PURCHASES = """
-SELECT client, CAST(y AS INTEGER), CAST(sum(amount) * 1000000 AS BIGINT),
-    count(CASE WHEN amount > 0 THEN 1 END),
-    max(CASE WHEN amount > 0 THEN d END)
-FROM (
-    SELECT client, invoice, EXTRACT(year FROM invoiced_on) AS y,
-        max(invoiced_on) AS d, sum(net_amount) AS amount
-    FROM ledger_lines
-    WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
-    GROUP BY client, invoice, EXTRACT(year FROM invoiced_on)
-) AS per_invoice
-GROUP BY client, y
-"""
-
-
-def yearly_purchases(store: Store, period: Period) -> list[Purchases]:
-    """Per client and calendar year: net revenue, positive invoices and the newest one's date."""
-    return store.query(_PURCHASES, [period.start, period.end])
 
 
 # One row per client and year: a flat JSON array of (category, revenue micros, lines)
@@ -53,7 +32,8 @@ SELECT client, y,
         CAST(to_json(cat) AS VARCHAR) || ',' || CAST(micros AS VARCHAR)
             || ',' || CAST(n AS VARCHAR),
         ','
-    ) || ']'
+    ) || ']',
+    count(CASE WHEN cat <> '' THEN 1 END)
 FROM (
     SELECT client, CAST(EXTRACT(year FROM invoiced_on) AS INTEGER) AS y,
         coalesce(category, '') AS cat, CAST(sum(net_amount) * 1000000 AS BIGINT) AS micros,
@@ -67,7 +47,8 @@ GROUP BY client, y
 
 
 def yearly_categories(store: Store, period: Period) -> list[CategoryTotals]:
-    """Per client and calendar year: its product categories' net revenue (micros) and lines."""
+    """Per client and calendar year: its product categories' net revenue (micros) and lines,
+    and how many named categories it bought (lines without a category are listed as "")."""
     return store.query(_CATEGORIES, [period.start, period.end])
 
 

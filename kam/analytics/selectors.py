@@ -168,7 +168,7 @@ def _from_snapshot(
 def _from_engine(store: Store, period: Period) -> tuple[dict[str, _Totals], int, Decimal]:
     totals = {
         t.client: _Totals(t.revenue, t.costed_revenue, t.cost)
-        for t in engine.client_period_totals(store, period)
+        for t in engine.client_period_revenue(store, period)
     }
     lines, amount = engine.unattributed(store, period)
     return totals, lines, amount

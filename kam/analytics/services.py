@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kam.analytics import engine
+from kam.analytics import engine, engine_extra
 from kam.analytics.core.concentration import gini, hhi, pareto_order, top_share
 from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary, to_micros
 from kam.analytics.snapshot_extra import (
@@ -65,35 +65,38 @@ def _year_runs(years: list[int]) -> list[list[int]]:
 
 def _refresh_years(store: Store, years: list[int]) -> int:
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
-    totals = engine.yearly_client_totals(store, period)
-    ids = _client_ids({t.client for t, _, _ in totals})
-    prices = {(p.client, p.year): p for p in engine.yearly_prices_paid(store, period)}
+    figures = engine.yearly_client_totals(store, period)
+    categories = engine_extra.yearly_categories(store, period)
+    ids = _client_ids({f.client for f in figures})
+    prices = {
+        (c, year): (paid, ref) for c, year, paid, ref in engine.yearly_prices_paid(store, period)
+    }
+    named = {(c, year): count for c, year, _, count in categories}
     ClientYearMetric.objects.filter(year__in=years).delete()
     YearSummary.objects.filter(year__in=years).delete()
     rows = [
         (
-            ids[t.client],
-            year,
-            to_micros(t.revenue),
-            to_micros(t.costed_revenue),
-            to_micros(t.cost),
-            t.lines,
-            t.invoices,
-            cats,
-            t.last_invoiced_on,
-            to_micros(prices[t.client, year].paid) if (t.client, year) in prices else 0,
-            to_micros(prices[t.client, year].reference) if (t.client, year) in prices else 0,
+            ids[f.client],
+            f.year,
+            f.revenue,
+            f.costed_revenue,
+            f.cost,
+            f.lines,
+            f.invoices,
+            named.get((f.client, f.year), 0),
+            f.last_invoiced_on,
+            *prices.get((f.client, f.year), (0, 0)),
         )
-        for t, year, cats in totals
-        if t.client in ids
+        for f in figures
+        if f.client in ids
     ]
     _insert_metrics(rows)
     for year in years:
         lines, amount = engine.unattributed(store, Period.year(year))
-        # The figures of `concentration()` without its per-client ABC rows (not stored).
-        desc = [
-            r for _, r in pareto_order({t.client: t.revenue for t, y, _ in totals if y == year})
-        ]
+        # The figures of `concentration()` without its per-client ABC rows (not stored);
+        # shares are ratios, the same in micros as in units.
+        revenues = {f.client: Decimal(f.revenue) for f in figures if f.year == year}
+        desc = [r for _, r in pareto_order(revenues)]
         YearSummary.objects.create(
             year=year,
             unattributed_lines=lines,
@@ -103,7 +106,13 @@ def _refresh_years(store: Store, years: list[int]) -> int:
             gini=float(gini(desc)),
             hhi=float(hhi(desc)),
         )
-    snapshot_details_refresh(store=store, years=years, ids=ids)
+    snapshot_details_refresh(
+        store=store,
+        years=years,
+        ids=ids,
+        purchases=(f.purchases for f in figures),
+        categories=categories,
+    )
     return len(rows)
 
 

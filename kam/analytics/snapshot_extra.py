@@ -1,8 +1,9 @@
 """The client page's part of the snapshot: ABC and RFM per year, categories, recent invoices.
 
 `snapshot_details_refresh` runs inside `snapshot_refresh` for each run of
-touched years, after the per-client totals; it costs one grouped ledger query
-per table and no query per client.
+touched years, after the per-client totals, from the RFM purchases and the
+categories that refresh read from the ledger; the recent invoices cost one
+more grouped ledger query, and no table costs a query per client.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from django.db.models import DateField
 
 from kam.analytics import engine_extra
 from kam.analytics.core.rfm import quintile_scores
+from kam.analytics.engine import Purchases
 from kam.analytics.models import (
     ClientRecentInvoices,
     ClientYearCategories,
     ClientYearRank,
     YearSummary,
 )
-from kam.clients.models import Client
 from kam.common.periods import Period
 from kam.ledger.store import Store
 
@@ -35,18 +36,23 @@ _SQLITE_CACHE_KIB = 64 * 1024
 
 
 def snapshot_details_refresh(
-    *, store: Store, years: Sequence[int], ids: dict[str, int] | None = None
+    *,
+    store: Store,
+    years: Sequence[int],
+    ids: dict[str, int],
+    purchases: Iterable[Purchases],
+    categories: Iterable[engine_extra.CategoryTotals],
 ) -> None:
     """Recompute ranks and categories of `years`, and the recent invoices of their clients.
 
-    `ids` maps ledger client ids to operational ids (read from the store when None).
+    `ids` maps ledger client ids to operational ids; `purchases` and `categories`
+    are the ledger's rows for `years` (`engine.yearly_client_totals`,
+    `engine_extra.yearly_categories`).
     """
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
-    if ids is None:
-        ids = dict(Client.objects.values_list("external_id", "pk"))
     bulk_load_settings()
-    _refresh_ranks(store, period, years, ids)
-    _refresh_categories(store, period, years, ids)
+    _refresh_ranks(purchases, years, ids)
+    _refresh_categories(categories, years, ids)
     _refresh_recent_invoices(store, period, ids)
     # Years that left the ledger (a full rebuild) keep no rows behind.
     kept = YearSummary.objects.values("year")
@@ -73,9 +79,11 @@ def snapshot_statistics_update() -> None:
             cursor.execute("ANALYZE")
 
 
-def _refresh_ranks(store: Store, period: Period, years: Sequence[int], ids: dict[str, int]) -> None:
-    by_year: dict[int, list[engine_extra.Purchases]] = defaultdict(list)
-    for purchase in engine_extra.yearly_purchases(store, period):
+def _refresh_ranks(
+    purchases: Iterable[Purchases], years: Sequence[int], ids: dict[str, int]
+) -> None:
+    by_year: dict[int, list[Purchases]] = defaultdict(list)
+    for purchase in purchases:
         if purchase[0] in ids:
             by_year[purchase[1]].append(purchase)
     a, b = _fraction(settings.KAM_ABC_A), _fraction(settings.KAM_ABC_B)
@@ -107,7 +115,7 @@ def _fraction(value: Any) -> Fraction:
 
 def year_ranks(
     year: int,
-    purchases: Sequence[engine_extra.Purchases],
+    purchases: Sequence[Purchases],
     ids: dict[str, int],
     *,
     a: Fraction,
@@ -164,13 +172,9 @@ def year_ranks(
 
 
 def _refresh_categories(
-    store: Store, period: Period, years: Sequence[int], ids: dict[str, int]
+    categories: Iterable[engine_extra.CategoryTotals], years: Sequence[int], ids: dict[str, int]
 ) -> None:
-    rows = [
-        (ids[client], year, totals)
-        for client, year, totals in engine_extra.yearly_categories(store, period)
-        if client in ids
-    ]
+    rows = [(ids[client], year, totals) for client, year, totals, _ in categories if client in ids]
     ClientYearCategories.objects.filter(year__in=years).delete()
     bulk_insert(ClientYearCategories, ("client_id", "year", "totals"), rows)
 

@@ -11,7 +11,7 @@ from kam.ledger.store import Store, open_store
 
 def ledger_store() -> Store:
     """The store that KAM_LEDGER_URL names."""
-    return open_store(settings.KAM_LEDGER_URL)
+    return open_store(settings.KAM_LEDGER_URL, memory_limit=settings.KAM_LEDGER_MEMORY)
 
 
 def recent_import_jobs(*, limit: int = 20) -> list[ImportJob]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Literal
 
 AbcClass = Literal["A", "B", "C"]
@@ -34,9 +34,18 @@ ZERO = Decimal(0)
 class AbcRow:
     client_id: str
     revenue: Decimal
-    share: Decimal
-    cumulative_share: Decimal
+    cumulative: Decimal  # revenue of this client and every one before it
+    total: Decimal  # revenue of the whole population
     abc_class: AbcClass
+
+    # Shares are divided when read: most rows of a large population never are.
+    @property
+    def share(self) -> Decimal:
+        return self.revenue / self.total
+
+    @property
+    def cumulative_share(self) -> Decimal:
+        return self.cumulative / self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,24 +90,17 @@ def abc_classify(
         raise ValueError("ABC thresholds must satisfy 0 < a <= b <= 1")
     ordered = pareto_order(revenues)
     total = sum((revenue for _, revenue in ordered), ZERO)
+    # A client belongs to the class whose threshold was not yet reached before it:
+    # "share before < a" compared exactly, as "revenue before < a x total".
+    with localcontext(prec=100):  # exact products (the default 28 digits could round)
+        a_limit, b_limit = a * total, b * total
     rows: list[AbcRow] = []
     running = ZERO
     for client, revenue in ordered:
-        before = running / total
+        abc_class: AbcClass = "A" if running < a_limit else "B" if running < b_limit else "C"
         running += revenue
-        rows.append(
-            AbcRow(client, revenue, revenue / total, running / total, _class_of(before, a, b))
-        )
+        rows.append(AbcRow(client, revenue, running, total, abc_class))
     return rows
-
-
-def _class_of(share_before: Decimal, a: Decimal, b: Decimal) -> AbcClass:
-    # A client belongs to the class whose threshold was not yet reached before it.
-    if share_before < a:
-        return "A"
-    if share_before < b:
-        return "B"
-    return "C"
 
 
 def top_share(revenues_desc: Sequence[Decimal], p: Decimal) -> Decimal:

@@ -27,22 +27,21 @@ PERIODS = [
 def _figures(store: Store) -> list[object]:
     figures: list[object] = [engine.ledger_span(store)]
     for period in PERIODS:
-        figures.append(sorted(engine.client_period_totals(store, period), key=lambda t: t.client))
+        figures.append(sorted(engine.client_period_revenue(store, period), key=lambda t: t.client))
         figures.append(engine.unattributed(store, period))
-        figures.append(engine.yearly_client_totals(store, period))
+        figures.append(sorted(engine.yearly_client_totals(store, period), key=lambda f: f.client))
         # the reference price is a floating-point average: equal to a millionth of a ratio
         figures.append(
             [
-                (p.client, p.year, p.paid, round(float(p.paid / p.reference), 6))
-                for p in engine.yearly_prices_paid(store, period)
+                (client, year, paid, round(paid / reference, 6))
+                for client, year, paid, reference in engine.yearly_prices_paid(store, period)
             ]
         )
         # the client page's snapshot tables (JSON text in no fixed order: compared parsed)
-        figures.append(sorted(engine_extra.yearly_purchases(store, period)))
         figures.append(
             sorted(
-                (c, y, categories_from_json(text))
-                for c, y, text in engine_extra.yearly_categories(store, period)
+                (c, y, categories_from_json(text), named)
+                for c, y, text, named in engine_extra.yearly_categories(store, period)
             )
         )
         figures.append(

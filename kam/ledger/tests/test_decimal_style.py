@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from kam.ledger.parsing import (
@@ -128,3 +128,38 @@ def test_the_date_format_reading_most_values_wins() -> None:
 
 def test_day_first_wins_a_tie_between_day_first_and_month_first() -> None:
     assert best_date_format({"%m/%d/%Y": 5, "%d/%m/%Y": 5}) == "%d/%m/%Y"
+
+
+_CELL_TEXT = st.one_of(
+    st.text(alphabet="0123456789.,-+ e\u00a0\t_x", max_size=14),
+    st.builds(
+        lambda cell, decimal, pad: (
+            pad + written(cell[0], places=cell[1], decimal=decimal, grouped=cell[2]) + pad
+        ),
+        cells,
+        st.sampled_from([".", ","]),
+        st.sampled_from(["", " ", "\u00a0"]),
+    ),
+)
+
+
+@given(st.lists(_CELL_TEXT, min_size=1, max_size=40))
+@example(["1,5", "1 234.5", "1\u00a0234,5", " 7.25 ", "1e3", "12,345.6"])
+def test_reading_a_point_column_cast_first_gives_the_cleaned_number(cells: list[str]) -> None:
+    """The staging reads "point" cells with a plain cast first; it must agree with the
+    clean-up (spaces, no-break spaces and commas removed) on every text, numbers or not."""
+    import duckdb
+
+    from kam.ledger.staging import _number
+
+    con = duckdb.connect()
+    con.execute('CREATE TABLE t ("Qty" VARCHAR)')
+    con.executemany("INSERT INTO t VALUES (?)", [(c,) for c in cells])
+    cleaned = (
+        "TRY_CAST(replace(replace(replace(trim(\"Qty\"), ' ', ''), chr(160), ''), ',', '') "
+        "AS DECIMAL(18,4))"
+    )
+    rows = con.execute(
+        f'SELECT "Qty", {_number("Qty", "point", "DECIMAL(18,4)")}, {cleaned} FROM t'
+    ).fetchall()
+    assert [(c, fast) for c, fast, _ in rows] == [(c, slow) for c, _, slow in rows]
