@@ -290,6 +290,18 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
     if len(staged) == 1:
         s = staged[0]
         fields = ", ".join(f"{s.column(c)} AS {c}" for c in LEDGER_COLUMNS if c != "line")
+        if s.column("line_given") != "line_given" and _invoices_contiguous(con, s):
+            # No line numbers in the file, and each invoice's lines one run of rows:
+            # a line's position is its row less its invoice's first row, without the
+            # window's sort (4 s of a 10M-line import).
+            con.execute(
+                f"""CREATE OR REPLACE TEMP VIEW kam_staged AS
+                SELECT {fields}, {s.row} AS _row,
+                    {s.row} - (SELECT f.first FROM kam_invoice_first f
+                        WHERE f.invoice = t.invoice) + 1 AS line
+                FROM {s.table} t"""
+            )
+            return
         source = f"SELECT {fields}, {s.row} AS _row, {s.column('line_given')} AS line_given, "
         source += f"0 AS _file FROM {s.table}"
         mixed = _mixes_given_and_blank_lines(con, s)
@@ -314,6 +326,21 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
     )
     for s in staged:
         con.execute(f"DROP TABLE {s.table}")
+
+
+def _invoices_contiguous(con: duckdb.DuckDBPyConnection, s: Staged) -> bool:
+    """Whether the rows of every invoice follow one another in the file.
+
+    Keeps each invoice's first row in `kam_invoice_first` for `_combine`. Row
+    numbers are distinct, so "last - first + 1 = count" means the run is whole.
+    """
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE kam_invoice_first AS
+        SELECT invoice, min({s.row}) AS first, max({s.row}) - min({s.row}) + 1 = count(*) AS whole
+        FROM {s.table} GROUP BY invoice"""
+    )
+    row = con.execute("SELECT coalesce(bool_and(whole), true) FROM kam_invoice_first").fetchone()
+    return bool(row and row[0])
 
 
 def _mixes_given_and_blank_lines(con: duckdb.DuckDBPyConnection, s: Staged) -> bool:

@@ -117,3 +117,24 @@ def test_lines_are_numbered_in_file_order_on_the_slow_path(store: Store, tmp_pat
     for invoice in {r[0] for r in rows}:
         products = [int(p[1:]) for i, _, p in lines if i == invoice and p != "Ş"]
         assert products == sorted(products)  # line order is file order
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1250"])  # the fast path, the full path
+@pytest.mark.parametrize(
+    "invoices",
+    [
+        ["F1", "F1", "F1", "F2", "F3", "F3"],  # each invoice one run of rows
+        ["F1", "F2", "F1", "F3", "F2", "F1"],  # interleaved
+        ["F1", "F1", "F2", "F2", "F1", "F3"],  # runs, but F1 comes back
+    ],
+)
+def test_lines_without_numbers_take_their_position_in_the_invoice(
+    store: Store, tmp_path: Path, encoding: str, invoices: list[str]
+) -> None:
+    rows = [(invoice, "2024-03-05", f"Ş{i}", "1") for i, invoice in enumerate(invoices)]
+    path = write_text(tmp_path / "sales.csv", csv_text(rows, AMOUNTS), encoding=encoding)
+    assert ledger_import(store=store, paths=[path]).ok
+    expected = sorted(
+        (invoice, invoices[: i + 1].count(invoice), f"Ş{i}") for i, invoice in enumerate(invoices)
+    )
+    assert ledger_lines(store, "invoice, line, product") == expected
