@@ -11,7 +11,14 @@ class AnalyticsConfig(AppConfig):
         from kam.analytics.services import snapshot_refresh
         from kam.ledger.signals import ledger_changed
 
-        def refresh(sender: Any, *, store: Any, years: tuple[int, ...], **_: Any) -> None:
-            snapshot_refresh(store=store, years=years)
+        def refresh(
+            sender: Any,
+            *,
+            store: Any,
+            years: tuple[int, ...] | None,
+            clients: frozenset[str] | None = None,
+            **_: Any,
+        ) -> None:
+            snapshot_refresh(store=store, years=years, clients=clients)
 
         ledger_changed.connect(refresh, weak=False, dispatch_uid="kam.analytics.snapshot")

@@ -24,17 +24,24 @@ TOP_SHARE = Decimal("0.20")  # the headline top share, as `concentration()` comp
 
 
 @transaction.atomic
-def snapshot_refresh(*, store: Store, years: Iterable[int] | None = None) -> int:
-    """Recompute the per-client, per-year snapshot for `years` (all when None)."""
+def snapshot_refresh(
+    *, store: Store, years: Iterable[int] | None = None, clients: Iterable[str] | None = None
+) -> int:
+    """Recompute the per-client, per-year snapshot for `years` (all when None).
+
+    `clients` names the ledger clients whose lines changed, when the caller knows:
+    only their newest invoices are read again (every client's when None).
+    """
     span = engine.ledger_span(store)
     bulk_load_settings()
+    touched = None if clients is None or years is None else frozenset(clients)
     if years is None:
         ClientYearMetric.objects.all().delete()
         YearSummary.objects.all().delete()
         years = range(span.first.year, span.last.year + 1) if span.first and span.last else []
     written = 0
     for chunk in _year_runs(sorted(set(years))):
-        written += _refresh_years(store, chunk)
+        written += _refresh_years(store, chunk, touched)
     state, _ = SnapshotState.objects.get_or_create(pk=1, defaults={"ledger_url": store.url})
     state.ledger_url = store.url
     state.ledger_import_id = engine.latest_import_id(store)
@@ -63,7 +70,7 @@ def _year_runs(years: list[int]) -> list[list[int]]:
     return runs
 
 
-def _refresh_years(store: Store, years: list[int]) -> int:
+def _refresh_years(store: Store, years: list[int], touched: frozenset[str] | None) -> int:
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     figures = engine.yearly_client_totals(store, period)
     categories = engine_extra.yearly_categories(store, period)
@@ -112,6 +119,7 @@ def _refresh_years(store: Store, years: list[int]) -> int:
         ids=ids,
         purchases=(f.purchases for f in figures),
         categories=categories,
+        touched=touched,
     )
     return len(rows)
 

@@ -42,18 +42,23 @@ def snapshot_details_refresh(
     ids: dict[str, int],
     purchases: Iterable[Purchases],
     categories: Iterable[engine_extra.CategoryTotals],
+    touched: frozenset[str] | None = None,
 ) -> None:
     """Recompute ranks and categories of `years`, and the recent invoices of their clients.
 
     `ids` maps ledger client ids to operational ids; `purchases` and `categories`
     are the ledger's rows for `years` (`engine.yearly_client_totals`,
-    `engine_extra.yearly_categories`).
+    `engine_extra.yearly_categories`). `touched` names the clients whose lines
+    changed, when known: only their newest invoices can have changed.
     """
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     bulk_load_settings()
     _refresh_ranks(purchases, years, ids)
     _refresh_categories(categories, years, ids)
-    _refresh_recent_invoices(store, period, ids)
+    if touched is None:
+        _refresh_recent_invoices(store, period, ids)
+    else:
+        _refresh_recent_invoices_of(store, touched, ids)
     # Years that left the ledger (a full rebuild) keep no rows behind.
     kept = YearSummary.objects.values("year")
     ClientYearRank.objects.exclude(year__in=kept).delete()
@@ -194,8 +199,19 @@ def _refresh_recent_invoices(store: Store, period: Period, ids: dict[str, int]) 
     ).values_list("client_id", flat=True)
     external = {pk: client for client, pk in ids.items()}
     stale = {external[pk] for pk in listed if pk in external} - active
-    for chunk in _chunks(sorted(stale)):
-        fresh.extend(engine_extra.recent_invoices_of(store, chunk))
+    fresh.extend(engine_extra.recent_invoices_of(store, sorted(stale)))
+    _write_recent_invoices(fresh, stale, ids)
+
+
+def _refresh_recent_invoices_of(store: Store, touched: frozenset[str], ids: dict[str, int]) -> None:
+    """The clients whose lines changed: no other client's newest invoices can have."""
+    _write_recent_invoices(engine_extra.recent_invoices_of(store, sorted(touched)), touched, ids)
+
+
+def _write_recent_invoices(
+    fresh: list[engine_extra.RecentInvoices], stale: Iterable[str], ids: dict[str, int]
+) -> None:
+    """Write `fresh` rows whose text changed; delete the rows of `stale` clients without one."""
     existing = dict(ClientRecentInvoices.objects.values_list("client_id", "invoices"))
     rows = [
         (ids[c], oldest, newest, text)

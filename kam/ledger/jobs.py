@@ -95,7 +95,7 @@ def import_follow_ups_run(*, store: Store | None = None) -> int:
     rows = store.query(_clients_of_imports_sql(imports)) if imports else []
     with transaction.atomic():
         clients_upsert(rows=rows)
-        ledger_changed.send(sender=import_follow_ups_run, store=store, years=None)
+        ledger_changed.send(sender=import_follow_ups_run, store=store, years=None, clients=None)
     note = _("Clients and figures brought up to date on %(when)s.") % {
         "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")
     }

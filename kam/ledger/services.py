@@ -412,7 +412,12 @@ def _apply_operational(
     with transaction.atomic():
         clients_upsert(rows=client_rows)
         progress("snapshot", None)
-        ledger_changed.send(sender=ledger_import, store=store, years=swap.touched_years)
+        ledger_changed.send(
+            sender=ledger_import,
+            store=store,
+            years=swap.touched_years,
+            clients=swap.touched_clients,
+        )
 
 
 def _finish(

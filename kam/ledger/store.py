@@ -61,6 +61,7 @@ class SwapResult:
     replaced_lines: int
     inserted_lines: int
     touched_years: tuple[int, ...]
+    touched_clients: frozenset[str]  # clients of the lines added or replaced
 
 
 class Store(Protocol):
@@ -103,6 +104,14 @@ def transpile(sql: str, dialect: str) -> str:
     import sqlglot
 
     return str(sqlglot.transpile(sql, read="duckdb", write=dialect)[0])
+
+
+def _touched_clients_sql(staged: str) -> str:
+    return f"""SELECT DISTINCT client FROM (
+        SELECT client FROM {staged}
+        UNION ALL
+        SELECT client FROM ledger_lines
+        WHERE invoice IN (SELECT invoice FROM kam_new_invoices)) t WHERE client IS NOT NULL"""
 
 
 def _years_sql(staged: str) -> str:
@@ -188,6 +197,7 @@ def _swap(con: Any, staged: str, files: str) -> SwapResult:
         ).fetchone()[0]
     )
     years = tuple(int(y) for (y,) in con.execute(_years_sql(staged)).fetchall())
+    clients = frozenset(str(c) for (c,) in con.execute(_touched_clients_sql(staged)).fetchall())
     next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ledger_imports").fetchone()[0]
     con.execute("DELETE FROM ledger_lines WHERE invoice IN (SELECT invoice FROM kam_new_invoices)")
     columns = ", ".join(LEDGER_COLUMNS)
@@ -200,7 +210,7 @@ def _swap(con: Any, staged: str, files: str) -> SwapResult:
         "INSERT INTO ledger_imports (id, imported_at, files, lines_in, lines_replaced) "
         f"VALUES ({int(next_id)}, CURRENT_TIMESTAMP, {_literal(files)}, {inserted}, {replaced})"
     )
-    return SwapResult(int(next_id), replaced, inserted, years)
+    return SwapResult(int(next_id), replaced, inserted, years, clients)
 
 
 def _literal(text: str) -> str:

@@ -11,7 +11,9 @@ import pytest
 from kam.analytics.models import (
     ClientRecentInvoices,
     ClientYearCategories,
+    ClientYearMetric,
     ClientYearRank,
+    YearSummary,
     from_micros,
 )
 from kam.analytics.services import snapshot_refresh
@@ -139,3 +141,52 @@ def test_the_tables_match_the_ledger_of_a_demo_import(store: Store, tmp_path: Pa
     recent = _recent()
     assert dict(newest) == {c: rows[0][1] for c, rows in recent.items()}
     assert all(len(rows) <= 10 for rows in recent.values()) and len(recent) == len(newest)
+
+
+def _snapshot() -> tuple[object, ...]:
+    metrics = sorted(
+        ClientYearMetric.objects.values_list(
+            "client__external_id",
+            "year",
+            "revenue_micros",
+            "costed_revenue_micros",
+            "cost_micros",
+            "lines",
+            "invoices",
+            "categories",
+            "last_invoiced_on",
+            "priced_revenue_micros",
+            "reference_micros",
+        )
+    )
+    years = sorted({m[1] for m in metrics})
+    summaries = sorted(YearSummary.objects.values_list("year", "clients", "top20_share", "gini"))
+    return metrics, [_ranks(y) for y in years], _categories(), _recent(), summaries
+
+
+def test_after_overlapping_imports_the_tables_equal_a_full_rebuild(
+    store: Store, tmp_path: Path
+) -> None:
+    """The refresh after an import reads again only the touched years, and the newest
+    invoices of the touched clients; the result must be what a rebuild computes."""
+    first = write_demo_csv(
+        tmp_path / "a.csv", DemoSpec(clients=60, lines=4000, seed=7, end=dt.date(2025, 1, 1))
+    )
+    # 300 of its invoices are in the first file too, with other clients and lines
+    second = write_demo_csv(
+        tmp_path / "b.csv", DemoSpec(clients=60, lines=1500, seed=8, end=dt.date(2026, 1, 1))
+    )
+    assert ledger_import(store=store, paths=[first]).ok
+    assert ledger_import(store=store, paths=[second]).ok
+    # then every invoice of one client moves to a new client
+    (moved,) = store.query("SELECT min(client) FROM ledger_lines")
+    rows = store.query("SELECT DISTINCT invoice FROM ledger_lines WHERE client = ?", [moved[0]])
+    text = "invoice,date,client,product,quantity,unit_price\n" + "".join(
+        f"{invoice},2024-06-01,ZZ-NEW,P1,1,10\n" for (invoice,) in rows
+    )
+    assert ledger_import(store=store, paths=[_write(tmp_path / "c.csv", text)]).ok
+    incremental = _snapshot()
+    assert moved[0] not in incremental[3]  # the client with no invoice left has no list
+    assert "ZZ-NEW" in incremental[3]
+    snapshot_refresh(store=store)
+    assert _snapshot() == incremental
