@@ -8,8 +8,9 @@ more grouped ledger query, and no table costs a query per client.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -33,6 +34,7 @@ from kam.ledger.store import Store
 _BATCH = 5000
 _ID_CHUNK = 900  # below SQLite's oldest limit on query parameters
 _SQLITE_CACHE_KIB = 64 * 1024
+_INDEX_LATER_ROWS = 20_000  # from here an empty table's indexes are built after the insert
 
 
 def snapshot_details_refresh(
@@ -242,12 +244,39 @@ def bulk_insert(
     marks = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
     dates = [i for i, c in enumerate(columns) if isinstance(model._meta.get_field(c), DateField)]
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _indexes_set_aside(cursor, table, len(rows)):
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
             if dates and connection.vendor == "sqlite":
                 batch = [_iso_dates(row, dates) for row in batch]
             cursor.executemany(sql, batch)
+
+
+@contextlib.contextmanager
+def _indexes_set_aside(cursor: Any, table: str, rows: int) -> Iterator[None]:
+    """Into an empty SQLite table, many rows go in faster with its indexes built after.
+
+    Only inside a transaction, which restores the indexes if anything fails (SQLite's
+    DDL is transactional); the unique constraints' own indexes stay.
+    """
+    if connection.vendor != "sqlite" or rows < _INDEX_LATER_ROWS or not connection.in_atomic_block:
+        yield
+        return
+    cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")
+    if cursor.fetchone() is not None:
+        yield
+        return
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+        "AND sql IS NOT NULL",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, create in indexes:
+        cursor.execute(create)
 
 
 def _iso_dates(row: tuple[Any, ...], dates: list[int]) -> tuple[Any, ...]:
