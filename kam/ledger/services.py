@@ -187,7 +187,9 @@ def _run(
             return
         progress("write", None)
         with _watch(con, "write", progress):
-            swap = store.swap_in(con, "kam_staged", files=", ".join(p.name for p in paths))
+            swap = store.swap_in(
+                con, "kam_staged", files=", ".join(p.name for p in paths), rows="kam_staged_rows"
+            )
         # Committed: from here on the job must never say the import failed.
         report.ledger_import_id = swap.import_id
         report.lines_replaced, report.years = swap.replaced_lines, swap.touched_years
@@ -284,6 +286,8 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
     """One table of new lines; an invoice in several files keeps the last file's lines.
 
     One file (the usual case) needs no copy: `kam_staged` is a view on its table.
+    `kam_staged_rows` is the same lines without their `line`, for every read but the
+    ledger insert (the line numbers can cost a join).
     Line numbers: see `_line_sql`.
     """
     columns = ", ".join(LEDGER_COLUMNS)
@@ -301,6 +305,10 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
                         WHERE f.invoice = t.invoice) + 1 AS line
                 FROM {s.table} t"""
             )
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW kam_staged_rows AS "
+                f"SELECT {fields}, {s.row} AS _row FROM {s.table}"
+            )
             return
         source = f"SELECT {fields}, {s.row} AS _row, {s.column('line_given')} AS line_given, "
         source += f"0 AS _file FROM {s.table}"
@@ -309,6 +317,8 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
             f"""CREATE OR REPLACE TEMP VIEW kam_staged AS
             SELECT {columns}, _row FROM ({_line_sql(source, mixed=mixed)})"""
         )
+        # The window numbering the lines is left out of reads that do not use it.
+        con.execute("CREATE OR REPLACE TEMP VIEW kam_staged_rows AS SELECT * FROM kam_staged")
         return
     parts = " UNION ALL ".join(
         f"SELECT {i} AS _file, {s.row} AS _row, {s.column('line_given')} AS line_given, "
@@ -326,6 +336,7 @@ def _combine(con: duckdb.DuckDBPyConnection, staged: list[Staged]) -> None:
     )
     for s in staged:
         con.execute(f"DROP TABLE {s.table}")
+    con.execute("CREATE OR REPLACE TEMP VIEW kam_staged_rows AS SELECT * FROM kam_staged")
 
 
 def _invoices_contiguous(con: duckdb.DuckDBPyConnection, s: Staged) -> bool:
@@ -385,7 +396,7 @@ def _line_sql(source: str, *, mixed: bool) -> str:
 
 def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int, int]:
     row = con.execute(
-        "SELECT count(*), count(DISTINCT invoice), count(DISTINCT client) FROM kam_staged"
+        "SELECT count(*), count(DISTINCT invoice), count(DISTINCT client) FROM kam_staged_rows"
     ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1]), int(row[2])
@@ -396,7 +407,7 @@ _CLIENTS_SQL = """
 SELECT client,
     arg_max(client_name, (invoiced_on, _row)) FILTER (WHERE client_name IS NOT NULL),
     arg_max(country, (invoiced_on, _row)) FILTER (WHERE country IS NOT NULL)
-FROM kam_staged WHERE client IS NOT NULL GROUP BY client
+FROM kam_staged_rows WHERE client IS NOT NULL GROUP BY client
 """
 
 

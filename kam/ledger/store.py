@@ -73,7 +73,9 @@ class Store(Protocol):
     @contextlib.contextmanager
     def staging(self) -> Iterator[duckdb.DuckDBPyConnection]: ...
 
-    def swap_in(self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str) -> SwapResult: ...
+    def swap_in(
+        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str, rows: str = ""
+    ) -> SwapResult: ...
 
 
 # DuckDB's own default is 80 % of the machine's memory; a bounded limit makes large
@@ -171,12 +173,16 @@ class DuckDBStore:
             finally:
                 con.close()
 
-    def swap_in(self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str) -> SwapResult:
+    def swap_in(
+        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str, rows: str = ""
+    ) -> SwapResult:
+        """Replace the invoices of `staged` by its lines; `rows`, when given, is the same
+        lines without their `line` numbers, cheaper to read for everything but the insert."""
         # The ledger's physical row order means nothing: let DuckDB write it in parallel.
         con.execute("SET preserve_insertion_order = false")
         con.execute("BEGIN TRANSACTION")
         try:
-            result = _swap(con, staged, files)
+            result = _swap(con, staged, files, rows or staged)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -187,17 +193,19 @@ class DuckDBStore:
         return result
 
 
-def _swap(con: Any, staged: str, files: str) -> SwapResult:
-    """Replace every invoice in `staged` and record the import; caller owns the transaction."""
-    con.execute(f"CREATE TEMP TABLE kam_new_invoices AS SELECT DISTINCT invoice FROM {staged}")
+def _swap(con: Any, staged: str, files: str, rows: str) -> SwapResult:
+    """Replace every invoice in `staged` and record the import; caller owns the transaction.
+
+    `rows` holds the same lines as `staged` but maybe not their `line` numbers."""
+    con.execute(f"CREATE TEMP TABLE kam_new_invoices AS SELECT DISTINCT invoice FROM {rows}")
     replaced = int(
         con.execute(
             "SELECT count(*) FROM ledger_lines WHERE invoice IN "
             "(SELECT invoice FROM kam_new_invoices)"
         ).fetchone()[0]
     )
-    years = tuple(int(y) for (y,) in con.execute(_years_sql(staged)).fetchall())
-    clients = frozenset(str(c) for (c,) in con.execute(_touched_clients_sql(staged)).fetchall())
+    years = tuple(int(y) for (y,) in con.execute(_years_sql(rows)).fetchall())
+    clients = frozenset(str(c) for (c,) in con.execute(_touched_clients_sql(rows)).fetchall())
     next_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM ledger_imports").fetchone()[0]
     con.execute("DELETE FROM ledger_lines WHERE invoice IN (SELECT invoice FROM kam_new_invoices)")
     columns = ", ".join(LEDGER_COLUMNS)
@@ -205,7 +213,7 @@ def _swap(con: Any, staged: str, files: str) -> SwapResult:
         f"INSERT INTO ledger_lines ({columns}, import_id) "
         f"SELECT {columns}, {int(next_id)} FROM {staged}"
     )
-    inserted = int(con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0])
+    inserted = int(con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0])
     con.execute(
         "INSERT INTO ledger_imports (id, imported_at, files, lines_in, lines_replaced) "
         f"VALUES ({int(next_id)}, CURRENT_TIMESTAMP, {_literal(files)}, {inserted}, {replaced})"
@@ -285,7 +293,9 @@ class PostgresStore:
             finally:
                 con.close()
 
-    def swap_in(self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str) -> SwapResult:
+    def swap_in(
+        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str, rows: str = ""
+    ) -> SwapResult:
         columns = ", ".join(LEDGER_COLUMNS)
         with tempfile.TemporaryDirectory(prefix="kam-pg-") as folder:
             dump = Path(folder) / "staged.csv"
@@ -303,7 +313,7 @@ class PostgresStore:
                     ):
                         while chunk := source.read(1 << 20):
                             copy.write(chunk)
-                    result = _swap(_PgAdapter(pg), "kam_staged", files)
+                    result = _swap(_PgAdapter(pg), "kam_staged", files, "kam_staged")
                     pg.execute("DROP TABLE kam_new_invoices")
             finally:
                 pg.close()
