@@ -85,11 +85,16 @@ DEFAULT_MEMORY_LIMIT = "1GB"
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
-def open_store(url: str, *, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Store:
-    if not _MEMORY.fullmatch(memory_limit.strip()):
+def _memory_limit(value: str) -> str:
+    """`value` as DuckDB's `memory_limit` takes it; anything else is refused."""
+    if not _MEMORY.fullmatch(value.strip()):
         raise LedgerUnavailableError(
-            f"KAM_LEDGER_MEMORY {memory_limit!r} is not an amount of memory: write e.g. 1GB"
+            f"KAM_LEDGER_MEMORY {value!r} is not an amount of memory: write e.g. 1GB"
         )
+    return value.strip()
+
+
+def open_store(url: str, *, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> Store:
     if url.startswith("duckdb://"):
         return DuckDBStore(url, memory_limit=memory_limit)
     if url.startswith(("postgresql://", "postgres://")):
@@ -130,7 +135,7 @@ class DuckDBStore:
     def __init__(self, url: str, *, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
         self.url = url
         self.path = Path(url.removeprefix("duckdb:///"))  # duckdb:////abs or duckdb:///rel
-        self.memory_limit = memory_limit.strip()
+        self.memory_limit = _memory_limit(memory_limit)
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Open the file, waiting while another process holds it for writing."""
@@ -253,7 +258,7 @@ class PostgresStore:
 
     def __init__(self, url: str, *, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> None:
         parts = urlsplit(url)
-        self.memory_limit = memory_limit.strip()
+        self.memory_limit = _memory_limit(memory_limit)
         self.schema = parse_qs(parts.query).get("schema", ["kam_ledger"])[0]
         if not self.schema.replace("_", "").isalnum():
             raise LedgerUnavailableError(f"not a schema name: {self.schema!r}")
