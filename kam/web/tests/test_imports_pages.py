@@ -260,3 +260,25 @@ def test_an_upload_without_the_csrf_token_is_refused(director: User) -> None:
     assert client.login(username="dana", password=PASSWORD)
     response = _upload(client, GOOD)
     assert response.status_code == 403 and _uploads() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [
+        (ImportJob.Status.CHECKED, True),
+        (ImportJob.Status.REFUSED, True),
+        (ImportJob.Status.FAILED, True),
+        # the ledger already holds the file's invoices: another mapping would be a new import
+        (ImportJob.Status.FOLLOW_UP_FAILED, False),
+    ],
+)
+def test_a_new_mapping_is_offered_only_while_the_file_is_not_in_the_ledger(
+    director: User, status: str, offered: bool
+) -> None:
+    upload = upload_save(chunks=[GOOD], name="vanzari.csv", user=director)
+    job = ImportJob.objects.create(
+        created_by=director, status=status, upload=upload.id, message="something"
+    )
+    page = _signed_in().get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert (f"/imports/uploads/{upload.id}/" in page) is offered
+    assert 'href="/imports/"' in page  # another file may always be uploaded
