@@ -50,6 +50,16 @@ def client_period_revenue(store: Store, period: Period) -> list[ClientRevenue]:
     return [ClientRevenue(str(c), Decimal(r), Decimal(cr), Decimal(co)) for c, r, cr, co in rows]
 
 
+def client_revenue(store: Store, client: str, period: Period) -> Decimal:
+    """One client's net revenue over a period (zero without lines)."""
+    rows = store.query(
+        "SELECT coalesce(sum(net_amount), 0) FROM ledger_lines "
+        "WHERE client = ? AND invoiced_on >= ? AND invoiced_on < ?",
+        [client, period.start, period.end],
+    )
+    return Decimal(rows[0][0]) if rows else ZERO
+
+
 def unattributed(store: Store, period: Period) -> tuple[int, Decimal]:
     """Lines without a client id in the period: (count, net amount)."""
     rows = store.query(

@@ -169,8 +169,16 @@ def _plan_sheet(b: _Book, s: Sheet) -> None:
         ),
         (_("Net revenue %(year)s") % {"year": s.year}, (f.revenue, b.money)),
         (_("Net revenue %(year)s") % {"year": s.year - 1}, (f.previous, b.money)),
-        (_("Growth"), (f.growth, b.share)),
     ]
+    if f.previous_through is not None:  # the year runs: growth is against the same days
+        day = f"{f.previous_through:%Y-%m-%d}"
+        rows.append(
+            (
+                _("Net revenue %(year)s to %(day)s") % {"year": s.year - 1, "day": day},
+                (f.previous_to_date, b.money),
+            )
+        )
+    rows.append((_("Growth, same period") if f.to_date else _("Growth"), (f.growth, b.share)))
     if s.with_margin:
         rows += [
             (_("Gross margin"), (f.margin, b.money)),

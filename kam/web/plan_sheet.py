@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.accounts.models import RelationshipStage, WalletEstimate
 from kam.accounts.selectors import current_stage
+from kam.analytics import engine
 from kam.analytics.models import ClientYearMetric, from_micros
 from kam.analytics.selectors import available_years
 from kam.clients.access import can_see_margins
 from kam.clients.models import Client
+from kam.common.periods import Period
 from kam.ledger.selectors import ledger_store
 from kam.planning.actuals import Progress, account_months_ensure, ledger_as_of, objectives_progress
 from kam.planning.models import (
@@ -126,21 +128,46 @@ class Facts:
     manager: Any
     stage: RelationshipStage | None
     revenue: Decimal | None  # net revenue of the year (to date), None without sales
-    previous: Decimal | None  # of the year before
-    growth: float | None
+    previous: Decimal | None  # of the whole year before
+    growth: float | None  # like for like: against `previous_to_date` while the year runs
     margin: Decimal | None  # None without the permission, or no costed line
     margin_percent: float | None
     by_year: list[tuple[int, Decimal]]  # every year of the ledger, oldest first
+    # While the ledger stops inside the year: the day after its last invoice, and the
+    # client's net revenue of the year before up to the same day.
+    to_date: dt.date | None = None
+    previous_to_date: Decimal | None = None
+
+    @property
+    def previous_through(self) -> dt.date | None:
+        """The last day of the year before that `previous_to_date` counts."""
+        if self.to_date is None:
+            return None
+        return _a_year_before(self.to_date) - dt.timedelta(days=1)
 
 
 def facts_of(client: Client, year: int, *, with_margin: bool) -> Facts:
+    """The account's key facts of `year`; growth compares like with like.
+
+    While the ledger stops inside `year`, the year's revenue runs to its last
+    invoice, so growth compares it with the year before up to the same day (read
+    from the ledger), not with the whole year before.
+    """
     metrics = {m.year: m for m in ClientYearMetric.objects.filter(client=client).order_by("year")}
     this, last = metrics.get(year), metrics.get(year - 1)
     revenue = from_micros(this.revenue_micros) if this else None
     previous = from_micros(last.revenue_micros) if last else None
+    as_of = ledger_as_of()  # the day after the ledger's last invoice
+    running = as_of is not None and as_of.year == year and as_of > dt.date(year, 1, 1)
+    to_date = as_of if running else None
+    previous_to_date = None
+    if to_date is not None and last is not None:
+        span = Period(dt.date(year - 1, 1, 1), _a_year_before(to_date))
+        previous_to_date = engine.client_revenue(ledger_store(), client.external_id, span)
+    base = previous_to_date if to_date is not None else previous
     growth = None
-    if revenue is not None and previous is not None and previous > 0:
-        growth = float((revenue - previous) / previous)
+    if revenue is not None and base is not None and base > 0:
+        growth = float((revenue - base) / base)
     margin = margin_percent = None
     if with_margin and this is not None and this.costed_revenue_micros:
         margin = from_micros(this.costed_revenue_micros - this.cost_micros)
@@ -156,7 +183,17 @@ def facts_of(client: Client, year: int, *, with_margin: bool) -> Facts:
         margin=margin,
         margin_percent=margin_percent,
         by_year=[(y, from_micros(m.revenue_micros)) for y, m in metrics.items()],
+        to_date=to_date,
+        previous_to_date=previous_to_date,
     )
+
+
+def _a_year_before(day: dt.date) -> dt.date:
+    """The same day a year before, as an exclusive end: 29 February becomes 1 March."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return dt.date(day.year - 1, 3, 1)
 
 
 # --- objectives --------------------------------------------------------------------------

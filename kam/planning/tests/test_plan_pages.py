@@ -3,6 +3,7 @@ ledger, proposals from the market, share of wallet and the market notes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from kam.people.models import User
 from kam.people.services import user_create
 from kam.planning.actuals import account_months_ensure, objectives_progress, year_actuals
 from kam.planning.models import AccountPlan, MarketNote, Objective
-from kam.web.plan_sheet import plan_years
+from kam.web.plan_sheet import facts_of, plan_years
 from kam.web.templatetags.kam_format import money
 
 pytestmark = pytest.mark.django_db
@@ -458,3 +459,38 @@ def test_market_notes_are_kept_by_marketing_and_directors_and_read_by_everyone(
     note.refresh_from_db()
     assert note.growth == Decimal("-0.03")
     assert _as(world, "kam").post(f"/accounts/market/{note.pk}/", changed).status_code == 403
+
+
+def test_growth_of_a_running_year_compares_the_same_days_of_the_year_before(
+    world: dict[str, Any], store: Store, tmp_path: Path
+) -> None:
+    """The ledger stops on 20 January 2024: 2024 is compared with 1-20 January 2023, not
+    with the whole of 2023; a finished year is compared with the whole year before."""
+    ledger = tmp_path / "sales.csv"
+    ledger.write_text(
+        "invoice,date,client,product,quantity,unit_price\n"
+        "F1,2022-05-05,C1,P1,1,800\n"
+        "F2,2023-01-10,C1,P1,1,100\n"
+        "F3,2023-01-20,C1,P1,1,20\n"
+        "F4,2023-01-21,C1,P1,1,5000\n"  # the day after: not in the same days
+        "F5,2023-06-01,C1,P1,1,880\n"
+        "F6,2024-01-20,C1,P1,1,180\n"
+    )
+    assert ledger_import(store=store, paths=[ledger]).ok
+
+    running = facts_of(world["c1"], 2024, with_margin=True)
+    assert running.previous == Decimal(6000) and running.previous_to_date == Decimal(120)
+    assert running.previous_through == dt.date(2023, 1, 20)
+    assert running.growth == pytest.approx(0.5)  # 180 against 120, not against 6,000
+    finished = facts_of(world["c1"], 2023, with_margin=True)
+    assert finished.to_date is None and finished.previous_to_date is None
+    assert finished.growth == pytest.approx(6000 / 800 - 1)
+
+    page = _text(_as(world, "kam").get("/accounts/C1/?year=2024"))
+    assert "Net revenue 2023 to 2023-01-20" in page and "Growth, same period" in page
+    assert re.search(r'data-test="previous-to-date">[^<]*120', page)
+    earlier = _text(_as(world, "kam").get("/accounts/C1/?year=2023"))
+    assert "same period" not in earlier and 'data-test="previous-to-date"' not in earlier
+    with translation.override("ro"):
+        ro = _text(_as(world, "kam").get("/accounts/C1/?year=2024", HTTP_ACCEPT_LANGUAGE="ro"))
+    assert "Venituri nete 2023 până la 2023-01-20" in ro
