@@ -179,6 +179,50 @@ def _warm_thread() -> None:
         pages_warm_soon()
 
 
+WATCH_SECONDS = 5.0
+
+
+def changes_watch_start() -> None:
+    """Watch, in a serving process, for changes other processes make.
+
+    An import from the command line, or a rating saved by another server process,
+    changes the snapshot or a scoring input without this process hearing of it;
+    every `WATCH_SECONDS` one small query notices, and the pages are warmed then
+    rather than at the first view.
+    """
+    import threading  # not the module's `Thread`, which tests replace
+
+    threading.Thread(target=_watch_loop, daemon=True, name="kam-changes-watch").start()
+
+
+def _watch_loop() -> None:
+    seen: tuple[Any, ...] | None = None
+    while True:
+        try:
+            seen = changes_watch_once(seen)
+        except Exception:  # a database away for a moment: try again later
+            logger.warning("could not check for changes", exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
+        _STOP_WATCH.wait(WATCH_SECONDS)
+        if _STOP_WATCH.is_set():
+            return
+
+
+_STOP_WATCH = Event()
+
+
+def changes_watch_once(seen: tuple[Any, ...] | None) -> tuple[Any, ...]:
+    """One look at the scores' inputs (the snapshot among them); warm if they changed.
+
+    `seen` is what the last look returned (None at the first: the start warms).
+    """
+    version = scores_inputs_version()
+    if seen is not None and version != seen:
+        pages_warm_soon()
+    return version
+
+
 def dashboard_memo_clear() -> None:
     with _MEMO_LOCK:
         _FIGURES.clear()

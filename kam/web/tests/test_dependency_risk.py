@@ -242,3 +242,65 @@ def test_health_says_while_the_pages_are_being_prepared(monkeypatch: pytest.Monk
     monkeypatch.setattr(views, "_AGAIN", threading.Event())
     views._AGAIN.set()
     assert HttpClient().get("/health/").json()["warming"] is True
+
+
+def test_a_change_made_by_another_process_is_noticed_and_warmed(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`kam import` from the command line while the server runs: the server's watch
+    notices the new snapshot at its next look and prepares the pages then."""
+    import datetime as dt
+
+    from kam.analytics.models import SnapshotState
+
+    _ledger(store, tmp_path, EVEN)
+    warms: list[int] = []
+    monkeypatch.setattr(views, "pages_warm_soon", lambda **_: warms.append(1))
+    seen = views.changes_watch_once(None)
+    assert warms == []  # the first look only remembers (the start warms)
+    assert views.changes_watch_once(seen) == seen and warms == []  # nothing changed
+    state = SnapshotState.objects.get(pk=1)  # what another process's import leaves
+    state.refreshed_at = state.refreshed_at + dt.timedelta(seconds=1)
+    state.save()
+    after = views.changes_watch_once(seen)
+    assert after != seen and warms == [1]
+    assert views.changes_watch_once(after) == after and warms == [1]
+
+
+def test_the_watch_runs_in_a_daemon_thread_and_looks_until_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[dict[str, Any]] = []
+
+    class Recorder:
+        def __init__(self, **kwargs: Any) -> None:
+            started.append(kwargs)
+
+        def start(self) -> None:
+            started[-1]["started"] = True
+
+    monkeypatch.setattr(threading, "Thread", Recorder)
+    views.changes_watch_start()
+    assert started == [
+        {"target": views._watch_loop, "daemon": True, "name": "kam-changes-watch", "started": True}
+    ]
+    looks: list[object] = []
+    stop = threading.Event()
+
+    def look(seen: object) -> str:
+        looks.append(seen)
+        if len(looks) == 2:
+            raise RuntimeError("the database is away")  # logged; the watch goes on
+        if len(looks) == 3:
+            stop.set()
+        return f"v{len(looks)}"
+
+    closed: list[int] = []
+    monkeypatch.setattr(views, "changes_watch_once", look)
+    monkeypatch.setattr(views, "_STOP_WATCH", stop)
+    monkeypatch.setattr(views, "WATCH_SECONDS", 0.001)
+    monkeypatch.setattr(
+        views, "connections", type("C", (), {"close_all": lambda: closed.append(1)})
+    )
+    views._watch_loop()
+    assert looks == [None, "v1", "v1"] and len(closed) == 3
