@@ -19,7 +19,6 @@ Method:
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -58,15 +57,17 @@ def quintile_scores(values: Sequence[Value], *, higher_is_better: bool = True) -
     n = len(values)
     if n == 0:
         return []
-    ordered = sorted(values)
-    scores = []
-    for value in values:
-        if higher_is_better:
-            worse = bisect.bisect_left(ordered, value)
-        else:
-            worse = n - bisect.bisect_right(ordered, value)
-        scores.append(1 + QUINTILES * worse // n)
-    return scores
+    # How many values are worse than each distinct value: those sorted before its
+    # first place (higher is better), or after its last place. One pass over the
+    # sorted values instead of a binary search per value.
+    worse: dict[Value, int] = {}
+    if higher_is_better:
+        for i, value in enumerate(sorted(values)):
+            worse.setdefault(value, i)
+    else:
+        for i, value in enumerate(sorted(values)):
+            worse[value] = n - i - 1
+    return [1 + QUINTILES * worse[value] // n for value in values]
 
 
 def rfm_score(clients: Mapping[str, RfmInput], *, period_end: dt.date) -> list[RfmRow]:
