@@ -1,13 +1,16 @@
 """The REST API under /api/v1/: one NinjaAPI, bearer-token authentication, JSON errors.
 
 OpenAPI at /api/v1/openapi.json; the docs page /api/v1/docs serves Swagger UI
-from ninja's own static files (no CDN; "ninja" is in INSTALLED_APPS for that).
+from ninja's own template and static files, never from a CDN (`LocalSwagger`).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
@@ -22,6 +25,24 @@ DESCRIPTION = """Key-account management data for scripts and integrations.
 Authenticate with a personal token (create it under *My account → API tokens*):
 `Authorization: Bearer kam_…`. You see and change exactly what you would in the
 web pages. Every error is `{"error": {"code": "...", "message": "..."}}`."""
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from ninja's template and static files, found through the settings.
+
+    Ninja falls back to a CDN page when "ninja" is not an installed app; KAM does not
+    install it (importing it at start-up costs every command a quarter second).
+    """
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        auth = api.auth if isinstance(api.auth, list | tuple) else ()
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": any(getattr(a, "csrf", False) for a in auth),
+        }
+        return render(request, self.template, context)
 
 
 class KamAPI(NinjaAPI):
@@ -46,7 +67,7 @@ def build_api() -> NinjaAPI:
         description=DESCRIPTION,
         auth=TokenAuth(),
         urls_namespace="api",
-        docs=Swagger(settings={"validatorUrl": None, "tryItOutEnabled": False}),
+        docs=LocalSwagger(settings={"validatorUrl": None, "tryItOutEnabled": False}),
     )
     install_error_handlers(api)
     # accounts and planning first: their operations under a client's address must win over
