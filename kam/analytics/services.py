@@ -14,6 +14,7 @@ from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary, t
 from kam.analytics.snapshot_extra import (
     bulk_insert,
     bulk_load_settings,
+    recent_invoices_refresh_of,
     snapshot_details_refresh,
 )
 from kam.clients.models import Client
@@ -39,9 +40,12 @@ def snapshot_refresh(
         ClientYearMetric.objects.all().delete()
         YearSummary.objects.all().delete()
         years = range(span.first.year, span.last.year + 1) if span.first and span.last else []
-    written = 0
+    written, ids = 0, dict[str, int]()
     for chunk in _year_runs(sorted(set(years))):
-        written += _refresh_years(store, chunk, touched)
+        rows, ids = _refresh_years(store, chunk, recent=touched is None)
+        written += rows
+    if touched:  # the newest invoices do not depend on the year: once, for those clients
+        recent_invoices_refresh_of(store, touched, ids or _client_ids(set(touched)))
     state, _ = SnapshotState.objects.get_or_create(pk=1, defaults={"ledger_url": store.url})
     state.ledger_url = store.url
     state.ledger_import_id = engine.latest_import_id(store)
@@ -70,7 +74,8 @@ def _year_runs(years: list[int]) -> list[list[int]]:
     return runs
 
 
-def _refresh_years(store: Store, years: list[int], touched: frozenset[str] | None) -> int:
+def _refresh_years(store: Store, years: list[int], *, recent: bool) -> tuple[int, dict[str, int]]:
+    """The snapshot of a run of consecutive years: (metric rows written, client ids)."""
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     figures = engine.yearly_client_totals(store, period)
     categories = engine_extra.yearly_categories(store, period)
@@ -119,9 +124,9 @@ def _refresh_years(store: Store, years: list[int], touched: frozenset[str] | Non
         ids=ids,
         purchases=(f.purchases for f in figures),
         categories=categories,
-        touched=touched,
+        recent=recent,
     )
-    return len(rows)
+    return len(rows), ids
 
 
 def _client_ids(wanted: set[str]) -> dict[str, int]:

@@ -44,23 +44,21 @@ def snapshot_details_refresh(
     ids: dict[str, int],
     purchases: Iterable[Purchases],
     categories: Iterable[engine_extra.CategoryTotals],
-    touched: frozenset[str] | None = None,
+    recent: bool = True,
 ) -> None:
     """Recompute ranks and categories of `years`, and the recent invoices of their clients.
 
     `ids` maps ledger client ids to operational ids; `purchases` and `categories`
     are the ledger's rows for `years` (`engine.yearly_client_totals`,
-    `engine_extra.yearly_categories`). `touched` names the clients whose lines
-    changed, when known: only their newest invoices can have changed.
+    `engine_extra.yearly_categories`). `recent` False leaves the newest invoices to
+    the caller, who knows which clients' lines changed (`recent_invoices_refresh_of`).
     """
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     bulk_load_settings()
     _refresh_ranks(purchases, years, ids)
     _refresh_categories(categories, years, ids)
-    if touched is None:
+    if recent:
         _refresh_recent_invoices(store, period, ids)
-    else:
-        _refresh_recent_invoices_of(store, touched, ids)
     # Years that left the ledger (a full rebuild) keep no rows behind.
     kept = YearSummary.objects.values("year")
     ClientYearRank.objects.exclude(year__in=kept).delete()
@@ -205,7 +203,7 @@ def _refresh_recent_invoices(store: Store, period: Period, ids: dict[str, int]) 
     _write_recent_invoices(fresh, stale, ids)
 
 
-def _refresh_recent_invoices_of(store: Store, touched: frozenset[str], ids: dict[str, int]) -> None:
+def recent_invoices_refresh_of(store: Store, touched: frozenset[str], ids: dict[str, int]) -> None:
     """The clients whose lines changed: no other client's newest invoices can have."""
     _write_recent_invoices(engine_extra.recent_invoices_of(store, sorted(touched)), touched, ids)
 
