@@ -172,7 +172,6 @@ def _analyze(args: argparse.Namespace) -> int:
 
     from kam.analytics.selectors import concentration_analysis, default_period
     from kam.analytics.services import snapshot_ensure_current
-    from kam.cli_output import print_analysis
     from kam.common.periods import Period, PeriodError
     from kam.ledger.selectors import ledger_store
 
@@ -194,6 +193,8 @@ def _analyze(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         _print_csv(analysis.top(args.top))
     else:
+        from kam.cli_output import print_analysis  # rich: only for the table
+
         print_analysis(analysis, top=args.top)
     return EXIT_OK
 

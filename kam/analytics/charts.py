@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from kam.analytics.core.concentration import ConcentrationResult, lorenz_points
+from kam.analytics.core.concentration import ConcentrationResult
 
 MAX_POINTS = 600
 BASE_LAYOUT: dict[str, Any] = {
@@ -24,13 +24,12 @@ BASE_LAYOUT: dict[str, Any] = {
 _CLASS_COLOURS = {"A": "#1f5f8b", "B": "#4f9bd1", "C": "#a9cbe8"}
 
 
-def _thin(points: Sequence[tuple[Decimal, Decimal]]) -> list[tuple[Decimal, Decimal]]:
-    """Keep the curve's shape with at most MAX_POINTS points (always the ends)."""
-    if len(points) <= MAX_POINTS:
-        return list(points)
-    step = len(points) / MAX_POINTS
-    kept = [points[int(i * step)] for i in range(MAX_POINTS)]
-    return [*kept, points[-1]]
+def _thinned(n: int) -> list[int]:
+    """The points of an n-client curve that keep its shape in MAX_POINTS (and the ends)."""
+    if n + 1 <= MAX_POINTS:
+        return list(range(n + 1))
+    step = (n + 1) / MAX_POINTS
+    return [*(int(i * step) for i in range(MAX_POINTS)), n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ class ParetoCurve:
 
 
 def pareto_curve(result: ConcentrationResult) -> ParetoCurve:
-    points = _thin(lorenz_points([row.revenue for row in result.rows]))
+    points = result.lorenz(_thinned(result.clients))
     counts = result.class_counts()
     n = max(result.clients, 1)
     return ParetoCurve(tuple(points), counts["A"] / n * 100, (counts["A"] + counts["B"]) / n * 100)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from kam.analytics import engine
-from kam.analytics.core.concentration import ConcentrationResult, concentration
+from kam.analytics.core.concentration import ConcentrationResult, concentration_of_units
+from kam.analytics.engine import RevenueMicros
 from kam.analytics.models import ClientYearMetric, YearSummary, from_micros
 from kam.clients.models import Client
 from kam.common.money import money_str, ratio
@@ -49,7 +51,7 @@ class Analysis:
                 "cumulative_share": ratio(row.cumulative_share),
                 "class": row.abc_class,
             }
-            for row in self.result.rows[:n]
+            for row in self.result.head(n)
         ]
 
     def as_json(self, *, top: int = 20) -> dict[str, Any]:
@@ -80,13 +82,6 @@ class Analysis:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Totals:
-    revenue: Decimal
-    costed_revenue: Decimal
-    cost: Decimal
-
-
 def available_years() -> list[int]:
     """Calendar years that have ledger lines, newest first (from the snapshot)."""
     return sorted(YearSummary.objects.values_list("year", flat=True), reverse=True)
@@ -111,37 +106,39 @@ def concentration_analysis(
     """Every concentration figure of a period, from the snapshot when it can.
 
     `within` limits the analysis to the clients a person may see; lines without
-    a client then belong to nobody they see and are left out.
+    a client then belong to nobody they see and are left out. Money stays in
+    integer micros until the figures are made.
     """
     if _snapshot_covers(period):
-        totals, lines, amount = _from_snapshot(period.start.year, within)
+        totals, lines, micros = _from_snapshot(period.start.year, within)
     else:
-        totals, lines, amount = _from_engine(store, period)
+        found = engine.period_revenue(store, period)
+        totals, lines, micros = found.clients, found.unattributed_lines, found.unattributed_micros
         if within is not None:
             allowed = set(within.values_list("external_id", flat=True))
             totals = {c: t for c, t in totals.items() if c in allowed}
     if within is not None:
-        lines, amount = 0, ZERO
+        lines, micros = 0, 0
     a, b = Decimal(settings.KAM_ABC_A), Decimal(settings.KAM_ABC_B)
-    result = concentration({c: t.revenue for c, t in totals.items()}, a=a, b=b)
-    population = [totals[row.client_id] for row in result.rows]
-    shown = [row.client_id for row in result.rows[:1000]]
-    names = dict(Client.objects.filter(external_id__in=shown).values_list("external_id", "name"))
+    result = concentration_of_units(
+        dict(zip(totals, map(itemgetter(0), totals.values()), strict=True)), places=6, a=a, b=b
+    )
+    names = dict(
+        Client.objects.filter(external_id__in=result.order[:1000]).values_list(
+            "external_id", "name"
+        )
+    )
+    # Margins of the population (revenue > 0) where cost is known: often nobody.
+    costed = {c: t for c, t in totals.items() if t[1] and t[0] > 0} if with_margin else {}
     return Analysis(
         period=period,
         currency=settings.KAM_CURRENCY,
         result=result,
         unattributed_lines=lines,
-        unattributed_amount=amount,
-        margin=_margin(population, result.revenue) if with_margin else None,
+        unattributed_amount=from_micros(micros),
+        margin=_margin(costed, sum(result.units)) if with_margin else None,
         names=names,
-        margins={
-            row.client_id: t.costed_revenue - t.cost
-            for row, t in zip(result.rows, population, strict=True)
-            if t.costed_revenue
-        }
-        if with_margin
-        else {},
+        margins={c: from_micros(cr - co) for c, (_, cr, co) in costed.items()},
     )
 
 
@@ -151,33 +148,29 @@ def _snapshot_covers(period: Period) -> bool:
 
 def _from_snapshot(
     year: int, within: QuerySet[Client] | None
-) -> tuple[dict[str, _Totals], int, Decimal]:
+) -> tuple[dict[str, RevenueMicros], int, int]:
     metrics = ClientYearMetric.objects.filter(year=year)
     if within is not None:
         metrics = metrics.filter(client__in=within)
     rows = metrics.values_list(
         "client__external_id", "revenue_micros", "costed_revenue_micros", "cost_micros"
     )
-    totals = {c: _Totals(from_micros(r), from_micros(cr), from_micros(co)) for c, r, cr, co in rows}
+    totals = {c: (r, cr, co) for c, r, cr, co in rows}
     summary = YearSummary.objects.filter(year=year).first()
     if summary is None:
-        return totals, 0, ZERO
-    return totals, summary.unattributed_lines, from_micros(summary.unattributed_micros)
+        return totals, 0, 0
+    return totals, summary.unattributed_lines, summary.unattributed_micros
 
 
-def _from_engine(store: Store, period: Period) -> tuple[dict[str, _Totals], int, Decimal]:
-    totals = {
-        t.client: _Totals(t.revenue, t.costed_revenue, t.cost)
-        for t in engine.client_period_revenue(store, period)
-    }
-    lines, amount = engine.unattributed(store, period)
-    return totals, lines, amount
-
-
-def _margin(population: list[_Totals], revenue: Decimal) -> Margin | None:
-    """SPEC gross margin over the lines whose cost is known, for the Pareto population."""
-    costed = sum((t.costed_revenue for t in population), ZERO)
-    if costed == 0 or revenue == 0:
+def _margin(costed: dict[str, RevenueMicros], revenue: int) -> Margin | None:
+    """SPEC gross margin over the lines whose cost is known, for the Pareto population
+    (`costed`: its clients with such lines; `revenue`: its net revenue)."""
+    costed_revenue = sum(t[1] for t in costed.values())
+    if costed_revenue == 0 or revenue == 0:
         return None
-    amount = costed - sum((t.cost for t in population), ZERO)
-    return Margin(amount=amount, percent=amount / costed, coverage=costed / revenue)
+    amount = costed_revenue - sum(t[2] for t in costed.values())
+    return Margin(
+        amount=from_micros(amount),
+        percent=Decimal(amount) / Decimal(costed_revenue),
+        coverage=Decimal(costed_revenue) / Decimal(revenue),
+    )

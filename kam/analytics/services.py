@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
 from kam.analytics import engine, engine_extra
-from kam.analytics.core.concentration import gini, hhi, pareto_order, top_share
+from kam.analytics.core.concentration import concentration_of_units
 from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary, to_micros
 from kam.analytics.snapshot_extra import (
     bulk_insert,
@@ -20,8 +19,6 @@ from kam.analytics.snapshot_extra import (
 from kam.clients.models import Client
 from kam.common.periods import Period
 from kam.ledger.store import Store
-
-TOP_SHARE = Decimal("0.20")  # the headline top share, as `concentration()` computes it
 
 
 @transaction.atomic
@@ -105,18 +102,18 @@ def _refresh_years(store: Store, years: list[int], *, recent: bool) -> tuple[int
     _insert_metrics(rows)
     for year in years:
         lines, amount = engine.unattributed(store, Period.year(year))
-        # The figures of `concentration()` without its per-client ABC rows (not stored);
-        # shares are ratios, the same in micros as in units.
-        revenues = {f.client: Decimal(f.revenue) for f in figures if f.year == year}
-        desc = [r for _, r in pareto_order(revenues)]
+        # The headline figures of `concentration()` (its per-client rows are not stored)
+        result = concentration_of_units(
+            {f.client: f.revenue for f in figures if f.year == year}, places=6
+        )
         YearSummary.objects.create(
             year=year,
             unattributed_lines=lines,
             unattributed_micros=to_micros(amount),
-            clients=len(desc),
-            top20_share=float(top_share(desc, TOP_SHARE)),
-            gini=float(gini(desc)),
-            hhi=float(hhi(desc)),
+            clients=result.clients,
+            top20_share=float(result.top20_share),
+            gini=float(result.gini),
+            hhi=float(result.hhi),
         )
     snapshot_details_refresh(
         store=store,

@@ -247,7 +247,7 @@ def _figures(analysis: Analysis) -> dict[str, Any]:
         "analysis": analysis,
         "result": r,
         "abc": abc,
-        "top": [_top_row(analysis, row) for row in r.rows[:20]],
+        "top": [_top_row(analysis, row) for row in r.head(20)],
         "curve": pareto_curve(r),
         "risks": _risks(analysis),
     }
@@ -290,7 +290,7 @@ def _risks(analysis: Analysis) -> list[dict[str, Any]]:
     for people who may not see margins, so they get no margin risk.
     """
     policy = _risk_policy()
-    revenue = {row.client_id: row.revenue for row in analysis.result.rows}
+    revenue = analysis.result.revenues()
     found: list[Risk] = [
         *dependency_risks(revenue, measure="revenue", policy=policy),
         *dependency_risks(analysis.margins, measure="margin", policy=policy),

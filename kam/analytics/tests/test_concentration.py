@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from itertools import pairwise
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from kam.analytics.core.concentration import (
     abc_classify,
     concentration,
+    concentration_of_units,
     gini,
     hhi,
     lorenz_points,
@@ -100,3 +102,90 @@ def test_figures_stay_in_their_ranges(data: dict[str, Decimal]) -> None:
     points = lorenz_points([r.revenue for r in result.rows])
     assert points[0] == (D(0), D(0))
     assert all(y1 >= y0 for (_, y0), (_, y1) in pairwise(points))
+
+
+def _reference(data: dict[str, Decimal], a: Decimal, b: Decimal) -> dict[str, object]:
+    """The SPEC's definitions written out plainly, in Decimal at 60 digits."""
+    with localcontext(prec=60):
+        population = sorted(((c, r) for c, r in data.items() if r > 0), key=lambda i: (-i[1], i[0]))
+        total = sum((r for _, r in population), D(0))
+        rows, running = [], D(0)
+        for client, revenue in population:
+            share_before = running / total
+            rows.append(
+                (
+                    client,
+                    revenue,
+                    running + revenue,
+                    "A" if share_before < a else "B" if share_before < b else "C",
+                )
+            )
+            running += revenue
+        n = len(population)
+        ascending = [r for _, r in reversed(population)]
+        figures = {
+            "rows": rows,
+            "top20": sum((r for _, r in population[: math.ceil(D("0.2") * n)]), D(0)) / total
+            if n
+            else D(0),
+            "gini": 2 * sum((i * x for i, x in enumerate(ascending, 1)), D(0)) / (n * total)
+            - D(n + 1) / n
+            if n
+            else D(0),
+            "hhi": sum(((r * 100 / total) ** 2 for _, r in population), D(0)) if n else D(0),
+        }
+    return figures
+
+
+@given(
+    revenues,
+    st.sampled_from([(D("0.80"), D("0.95")), (D("0.5"), D("0.8")), (D("0.333"), D("0.7777"))]),
+)
+def test_integer_arithmetic_gives_the_definitions(
+    data: dict[str, Decimal], thresholds: tuple[Decimal, Decimal]
+) -> None:
+    a, b = thresholds
+    want = _reference(data, a, b)
+    result = concentration(data, a=a, b=b)
+    assert [(r.client_id, r.revenue, r.cumulative, r.abc_class) for r in result.rows] == want[
+        "rows"
+    ]
+    close = D("1e-20")
+    for got, expected in (
+        (result.top20_share, want["top20"]),
+        (result.gini, want["gini"]),
+        (result.hhi, want["hhi"]),
+    ):
+        assert abs(got - expected) <= close  # type: ignore[operator]
+
+
+@given(revenues, st.integers(min_value=0, max_value=70))
+def test_rows_read_in_part_are_the_same_rows(data: dict[str, Decimal], n: int) -> None:
+    result = concentration(data)
+    assert result.head(n) == result.rows[:n]
+    assert result.revenues() == {r.client_id: r.revenue for r in result.rows}
+    assert result.class_counts() == {
+        k: sum(1 for r in result.rows if r.abc_class == k) for k in ("A", "B", "C")
+    }
+    assert result.class_revenues() == {
+        k: sum((r.revenue for r in result.rows if r.abc_class == k), D(0)) for k in "ABC"
+    }
+    every = range(result.clients + 1)
+    assert result.lorenz(every) == lorenz_points([r.revenue for r in result.rows])
+
+
+def test_micros_and_decimals_give_the_same_result() -> None:
+    micros = {"a": 1_500_000, "b": 250_000, "c": -1, "d": 1}
+    decimals = {c: D(m).scaleb(-6) for c, m in micros.items()}
+    by_units = concentration_of_units(micros, places=6)
+    assert by_units.rows == concentration(decimals).rows
+    assert by_units.revenue == D("1.750001") and by_units.non_positive == 1
+    assert [r.abc_class for r in by_units.rows] == ["A", "B", "C"]
+
+
+def test_amounts_beyond_the_default_precision_stay_exact() -> None:
+    # 30 significant digits: the default 28-digit context would round these sums
+    big = {"a": D("123456789012345678901234.567891"), "b": D("0.000001")}
+    result = concentration(big)
+    assert result.revenue == D("123456789012345678901234.567892")
+    assert [r.cumulative for r in result.rows][-1] == result.revenue
