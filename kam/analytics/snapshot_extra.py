@@ -12,7 +12,6 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.db import connection, models
 from django.db.models import DateField
 
 from kam.analytics import engine_extra
+from kam.analytics.core.concentration import concentration_of_units
 from kam.analytics.core.rfm import quintile_scores
 from kam.analytics.engine import Purchases
 from kam.analytics.models import (
@@ -91,7 +91,7 @@ def _refresh_ranks(
     for purchase in purchases:
         if purchase[0] in ids:
             by_year[purchase[1]].append(purchase)
-    a, b = _fraction(settings.KAM_ABC_A), _fraction(settings.KAM_ABC_B)
+    a, b = Decimal(settings.KAM_ABC_A), Decimal(settings.KAM_ABC_B)
     rows: list[tuple[Any, ...]] = []
     for year in years:
         rows.extend(year_ranks(year, by_year[year], ids, a=a, b=b))
@@ -114,66 +114,45 @@ def _refresh_ranks(
     )
 
 
-def _fraction(value: Any) -> Fraction:
-    return Fraction(Decimal(value))  # as `selectors` reads them: exact
-
-
 def year_ranks(
     year: int,
     purchases: Sequence[Purchases],
     ids: dict[str, int],
     *,
-    a: Fraction,
-    b: Fraction,
+    a: Decimal,
+    b: Decimal,
 ) -> list[tuple[Any, ...]]:
-    """ABC and RFM of one year's Pareto population, as table rows, in integer micros.
-
-    The same definitions as `core.concentration.abc_classify` and `core.rfm.rfm_score`
-    (SPEC: ABC, RFM), computed without `Decimal` division: the class test "share
-    before the client < a" is the exact `running × a.den < a.num × total`.
-    """
-    if not 0 < a <= b <= 1:
-        raise ValueError("ABC thresholds must satisfy 0 < a <= b <= 1")
-    # SPEC order: net revenue descending, then client id.
-    population = sorted(
-        (p for p in purchases if p[2] > 0 and p[4] is not None), key=lambda p: (-p[2], p[0])
-    )
-    if not population:
+    """ABC and RFM of one year's Pareto population, as table rows, in integer micros
+    (SPEC: ABC, RFM; the order and classes are `core.concentration`'s)."""
+    bought = {p[0]: p for p in purchases if p[4] is not None}
+    result = concentration_of_units({c: p[2] for c, p in bought.items()}, places=6, a=a, b=b)
+    if not result.order:
         return []
-    total = sum(p[2] for p in population)
-    a_limit, b_limit = a.numerator * total, b.numerator * total
+    population = [bought[c] for c in result.order]
     end = Period.year(year).end
     recency = [(end - p[4]).days for p in population]  # type: ignore[operator]
     frequency = [p[3] for p in population]
-    monetary = [p[2] for p in population]
+    monetary = result.units
     r_scores = quintile_scores(recency, higher_is_better=False)
     f_scores = quintile_scores(frequency)
     m_scores = quintile_scores(monetary)
-    rows: list[tuple[Any, ...]] = []
-    running = 0
-    for i, (client, _, revenue, _, _) in enumerate(population):
-        if running * a.denominator < a_limit:
-            abc_class = "A"
-        elif running * b.denominator < b_limit:
-            abc_class = "B"
-        else:
-            abc_class = "C"
-        running += revenue
-        rows.append(
-            (
-                ids[client],
-                year,
-                i + 1,
-                abc_class,
-                recency[i],
-                frequency[i],
-                revenue,
-                r_scores[i],
-                f_scores[i],
-                m_scores[i],
-            )
+    counts = result.class_counts()
+    classes = ["A"] * counts["A"] + ["B"] * counts["B"] + ["C"] * counts["C"]
+    return [
+        (
+            ids[client],
+            year,
+            i + 1,
+            classes[i],
+            recency[i],
+            frequency[i],
+            monetary[i],
+            r_scores[i],
+            f_scores[i],
+            m_scores[i],
         )
-    return rows
+        for i, client in enumerate(result.order)
+    ]
 
 
 def _refresh_categories(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -60,7 +59,7 @@ def test_integer_ranks_equal_the_core_definitions(
     a, b = limits
     rows = [(c, YEAR, m, n, last) for c, (m, n, last) in purchases.items()]
     ids = {c: c for c in purchases}
-    got = year_ranks(YEAR, rows, ids, a=Fraction(a), b=Fraction(b))  # type: ignore[arg-type]
+    got = year_ranks(YEAR, rows, ids, a=Decimal(a), b=Decimal(b))  # type: ignore[arg-type]
     assert [(r[0], *r[2:]) for r in got] == [(c, *rest) for c, *rest in _core(purchases, a, b)]
     assert all(r[1] == YEAR for r in got)
 
@@ -68,6 +67,6 @@ def test_integer_ranks_equal_the_core_definitions(
 def test_the_client_crossing_the_a_threshold_is_in_a() -> None:
     rows = [("x", YEAR, 70, 1, dt.date(YEAR, 5, 1)), ("y", YEAR, 20, 1, dt.date(YEAR, 5, 1))]
     rows += [("z", YEAR, 10, 1, dt.date(YEAR, 5, 1))]
-    got = year_ranks(YEAR, rows, {"x": 1, "y": 2, "z": 3}, a=Fraction("0.8"), b=Fraction("0.95"))
+    got = year_ranks(YEAR, rows, {"x": 1, "y": 2, "z": 3}, a=Decimal("0.8"), b=Decimal("0.95"))
     # x reaches 70 %, y crosses 80 % (A); z starts at 90 % < 95 % (B)
     assert [(r[0], r[2], r[3]) for r in got] == [(1, 1, "A"), (2, 2, "A"), (3, 3, "B")]
