@@ -19,8 +19,6 @@ from kam.common.money import money_str, ratio
 from kam.common.periods import Period, PeriodError
 from kam.ledger.store import Store
 
-ZERO = Decimal(0)
-
 
 @dataclass(frozen=True, slots=True)
 class Margin:
@@ -128,8 +126,9 @@ def concentration_analysis(
             "external_id", "name"
         )
     )
-    # Margins of the population (revenue > 0) where cost is known: often nobody.
-    costed = {c: t for c, t in totals.items() if t[1] and t[0] > 0} if with_margin else {}
+    # The population's clients with lines of known cost (often none): only they
+    # count in the margin, and those with costed revenue get a margin of their own.
+    costed = {c: t for c, t in totals.items() if (t[1] or t[2]) and t[0] > 0} if with_margin else {}
     return Analysis(
         period=period,
         currency=settings.KAM_CURRENCY,
@@ -138,7 +137,7 @@ def concentration_analysis(
         unattributed_amount=from_micros(micros),
         margin=_margin(costed, sum(result.units)) if with_margin else None,
         names=names,
-        margins={c: from_micros(cr - co) for c, (_, cr, co) in costed.items()},
+        margins={c: from_micros(cr - co) for c, (_, cr, co) in costed.items() if cr},
     )
 
 

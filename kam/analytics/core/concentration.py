@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from decimal import Context, Decimal
 from functools import cached_property
 from itertools import accumulate
-from operator import itemgetter, mul
+from operator import mul
 from typing import Literal
 
 AbcClass = Literal["A", "B", "C"]
@@ -36,7 +36,7 @@ DEFAULT_A = Decimal("0.80")
 DEFAULT_B = Decimal("0.95")
 DEFAULT_TOP = Decimal("0.20")
 ZERO = Decimal(0)
-_EXACT = Context(prec=100)  # scaling by powers of ten, exact for any amount of money
+_EXACT = Context(prec=100)  # scaling by powers of ten: exact for any amount of money
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,26 +129,23 @@ class ConcentrationResult:
 
 
 def from_units(amount: int, places: int) -> Decimal:
-    """An integer amount of 10**-places as a Decimal, exactly."""
+    """An integer amount of 10**-places as a Decimal (exact up to 100 digits)."""
     return Decimal(amount).scaleb(-places, _EXACT)
 
 
-def to_units(values: Iterable[Decimal]) -> tuple[list[int], int]:
+def to_units(values: Iterable[Decimal | int]) -> tuple[list[int], int]:
     """Decimals as integers of one common number of decimal places, exactly."""
-    values = list(values)
-    exponents = [v.as_tuple().exponent for v in values]
+    decimals = [v if isinstance(v, Decimal) else Decimal(_whole(v)) for v in values]
+    exponents = [d.as_tuple().exponent for d in decimals]
     if any(not isinstance(e, int) for e in exponents):
         raise ValueError("revenues must be finite numbers")
-    places = max((-e for e in exponents if isinstance(e, int)), default=0)
-    places = max(places, 0)
-    return [int(v.scaleb(places, _EXACT)) for v in values], places
+    places = max((-e for e in exponents if isinstance(e, int) and e < 0), default=0)
+    return [int(d.scaleb(places, _EXACT)) for d in decimals], places
 
 
 def pareto_order(revenues: Mapping[str, Decimal]) -> list[tuple[str, Decimal]]:
     """The population (revenue > 0) in SPEC order: revenue desc, client id asc."""
-    population = sorted((item for item in revenues.items() if item[1] > 0), key=itemgetter(0))
-    population.sort(key=itemgetter(1), reverse=True)
-    return population
+    return [(row.client_id, row.revenue) for row in concentration(revenues).rows]
 
 
 def concentration_of_units(
@@ -160,12 +157,14 @@ def concentration_of_units(
     top_p: Decimal = DEFAULT_TOP,
 ) -> ConcentrationResult:
     """Every concentration figure of one period from per-client net revenue in 10**-places."""
+    if not all(isinstance(t, Decimal) for t in (a, b, top_p)):
+        raise TypeError("thresholds are Decimals (a float is not exact)")
     if not ZERO < a <= b <= 1:
         raise ValueError("ABC thresholds must satisfy 0 < a <= b <= 1")
     by_client = sorted(client for client, amount in units.items() if amount > 0)
     by_client.sort(key=units.__getitem__, reverse=True)  # stable: ties stay by client id
     order, desc = tuple(by_client), tuple(map(units.__getitem__, by_client))
-    total = sum(desc)
+    total = _whole(sum(desc))
     # A client belongs to the class whose threshold was not yet reached before it:
     # "revenue before < a x total", compared in integers as "before < ceil(a x total)".
     before = [0, *accumulate(desc)][:-1]
@@ -228,6 +227,12 @@ def lorenz_points(revenues_desc: Sequence[Decimal]) -> list[tuple[Decimal, Decim
         return [(ZERO, ZERO)]
     cumulative = [0, *accumulate(to_units(revenues_desc)[0])]
     return [(Decimal(i) / n, Decimal(c) / cumulative[-1]) for i, c in enumerate(cumulative)]
+
+
+def _whole(amount: object) -> int:
+    if not isinstance(amount, int):
+        raise TypeError(f"amounts are whole numbers of units, not {type(amount).__name__}")
+    return amount
 
 
 def _ceil_times(ratio: Decimal, amount: int) -> int:

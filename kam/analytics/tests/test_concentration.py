@@ -137,9 +137,31 @@ def _reference(data: dict[str, Decimal], a: Decimal, b: Decimal) -> dict[str, ob
     return figures
 
 
+# Amounts of 0 to 6 decimal places mixed, whole amounts with positive exponents
+# (1.2E+5), and amounts beyond the default 28-digit context.
+amounts = st.one_of(
+    st.tuples(st.integers(-(10**6), 10**12), st.integers(0, 6)).map(
+        lambda t: D(t[0]).scaleb(-t[1])
+    ),
+    st.tuples(st.integers(-99, 999), st.integers(1, 8)).map(lambda t: D(t[0]).scaleb(t[1])),
+    st.integers(10**29, 10**31).map(lambda n: D(n).scaleb(-6)),
+)
+mixed = st.dictionaries(
+    st.text(alphabet="ABCab019_é", min_size=1, max_size=4), amounts, max_size=40
+)
+
+
 @given(
-    revenues,
-    st.sampled_from([(D("0.80"), D("0.95")), (D("0.5"), D("0.8")), (D("0.333"), D("0.7777"))]),
+    mixed,
+    st.sampled_from(
+        [
+            (D("0.80"), D("0.95")),
+            (D("0.5"), D("0.8")),
+            (D("0.333"), D("0.7777")),
+            (D("0.5"), D("0.5")),
+            (D(1), D(1)),
+        ]
+    ),
 )
 def test_integer_arithmetic_gives_the_definitions(
     data: dict[str, Decimal], thresholds: tuple[Decimal, Decimal]
@@ -147,9 +169,20 @@ def test_integer_arithmetic_gives_the_definitions(
     a, b = thresholds
     want = _reference(data, a, b)
     result = concentration(data, a=a, b=b)
-    assert [(r.client_id, r.revenue, r.cumulative, r.abc_class) for r in result.rows] == want[
-        "rows"
-    ]
+    rows = want["rows"]
+    assert isinstance(rows, list)
+    assert [(r.client_id, r.revenue, r.cumulative, r.abc_class) for r in result.rows] == rows
+    assert result.class_counts() == {k: sum(1 for r in rows if r[3] == k) for k in ("A", "B", "C")}
+    with localcontext(prec=60):
+        by_class = {k: sum((r[1] for r in rows if r[3] == k), D(0)) for k in ("A", "B", "C")}
+        shares = [(D(i) / len(rows), r[2] / rows[-1][2]) for i, r in enumerate(rows, 1)]
+    assert result.class_revenues() == by_class
+    points = result.lorenz(range(result.clients + 1))
+    assert points[0] == (D(0), D(0))
+    assert all(
+        abs(x - wx) <= D("1e-25") and abs(y - wy) <= D("1e-25")
+        for (x, y), (wx, wy) in zip(points[1:], shares, strict=True)
+    )
     close = D("1e-20")
     for got, expected in (
         (result.top20_share, want["top20"]),
@@ -164,14 +197,13 @@ def test_rows_read_in_part_are_the_same_rows(data: dict[str, Decimal], n: int) -
     result = concentration(data)
     assert result.head(n) == result.rows[:n]
     assert result.revenues() == {r.client_id: r.revenue for r in result.rows}
-    assert result.class_counts() == {
-        k: sum(1 for r in result.rows if r.abc_class == k) for k in ("A", "B", "C")
-    }
-    assert result.class_revenues() == {
-        k: sum((r.revenue for r in result.rows if r.abc_class == k), D(0)) for k in "ABC"
-    }
-    every = range(result.clients + 1)
-    assert result.lorenz(every) == lorenz_points([r.revenue for r in result.rows])
+
+
+def test_thresholds_and_amounts_must_be_exact() -> None:
+    with pytest.raises(TypeError, match="float"):
+        concentration({"a": D(1)}, a=0.8)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="whole numbers"):
+        concentration_of_units({"a": D("1.5")}, places=0)  # type: ignore[dict-item]
 
 
 def test_micros_and_decimals_give_the_same_result() -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kam.analytics.core.concentration import abc_classify
 from kam.analytics.core.rfm import RfmInput, rfm_score
 from kam.analytics.models import from_micros
 from kam.analytics.snapshot_extra import year_ranks
@@ -24,11 +24,28 @@ purchase = st.tuples(
 thresholds = st.sampled_from([("0.80", "0.95"), ("0.5", "0.5"), ("0.333", "0.9"), ("1", "1")])
 
 
+def _abc_plain(micros: dict[str, int], a: str, b: str) -> list[tuple[str, int, str]]:
+    """SPEC ABC written out with fractions: (client, revenue, class) in Pareto order."""
+    population = sorted(((c, m) for c, m in micros.items() if m > 0), key=lambda i: (-i[1], i[0]))
+    total = sum(m for _, m in population)
+    rows, running = [], 0
+    for client, m in population:
+        share_before = Fraction(running, total)
+        rows.append(
+            (
+                client,
+                m,
+                "A" if share_before < Fraction(a) else "B" if share_before < Fraction(b) else "C",
+            )
+        )
+        running += m
+    return rows
+
+
 def _core(
     purchases: dict[str, tuple[int, int, dt.date | None]], a: str, b: str
 ) -> list[tuple[object, ...]]:
-    revenues = {c: from_micros(m) for c, (m, _, last) in purchases.items() if last is not None}
-    abc = abc_classify(revenues, a=Decimal(a), b=Decimal(b))
+    abc = _abc_plain({c: m for c, (m, _, last) in purchases.items() if last is not None}, a, b)
     inputs = {
         c: RfmInput(last, n, from_micros(m))
         for c, (m, n, last) in purchases.items()
@@ -37,17 +54,17 @@ def _core(
     rfm = {r.client_id: r for r in rfm_score(inputs, period_end=Period.year(YEAR).end)}
     return [
         (
-            row.client_id,
+            client,
             rank,
-            row.abc_class,
-            rfm[row.client_id].recency_days,
-            rfm[row.client_id].frequency,
-            int(row.revenue.scaleb(6)),
-            rfm[row.client_id].r_score,
-            rfm[row.client_id].f_score,
-            rfm[row.client_id].m_score,
+            abc_class,
+            rfm[client].recency_days,
+            rfm[client].frequency,
+            micros,
+            rfm[client].r_score,
+            rfm[client].f_score,
+            rfm[client].m_score,
         )
-        for rank, row in enumerate(abc, start=1)
+        for rank, (client, micros, abc_class) in enumerate(abc, start=1)
     ]
 
 
