@@ -16,6 +16,28 @@ DATA = Path(__file__).parent / "tests" / "data"
 PG_URL = os.environ.get("KAM_TEST_POSTGRES_URL", "")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A run with browser tests keeps its SQLite test database in a file.
+
+    Their live server answers from threads. Django's in-memory test database is
+    shared between those threads in SQLite's shared-cache mode, whose table locks
+    fail at once ("database table is locked") where a file database waits for the
+    lock, as production does.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    browser = any(item.get_closest_marker("browser") for item in request.session.items)
+    if browser and database["ENGINE"].endswith("sqlite3"):
+        name = tmp_path_factory.mktemp("database") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(name)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings: Any) -> None:
     """A cheap hasher in tests: they check rules and records, not key stretching."""

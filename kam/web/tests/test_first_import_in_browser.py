@@ -87,3 +87,14 @@ def test_a_director_fixes_a_file_imports_it_and_finds_the_client(
     history = page.locator("table.history")
     expect(history).to_contain_text("Acme Construct SRL")
     expect(history).to_contain_text("Acme Construct SA")
+
+
+def test_the_live_server_shares_a_database_file_when_it_is_sqlite() -> None:
+    """Concurrent requests wait for SQLite's lock in a file, as in production; the
+    shared in-memory test database would fail them at once (see the root conftest)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL waits for its locks anyway")
+    name = str(connection.settings_dict["NAME"])
+    assert name.endswith("test.sqlite3") and "memory" not in name
