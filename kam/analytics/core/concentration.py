@@ -121,11 +121,7 @@ class ConcentrationResult:
 
     def lorenz(self, indexes: Iterable[int]) -> list[tuple[Decimal, Decimal]]:
         """Points of the Pareto curve after the first i clients, for each i of `indexes`."""
-        cumulative = [0, *accumulate(self.units)]
-        n, total = len(self.units), cumulative[-1]
-        if n == 0:
-            return [(ZERO, ZERO)]
-        return [(Decimal(i) / n, Decimal(cumulative[i]) / total) for i in indexes]
+        return _lorenz(self.units, indexes)
 
 
 def from_units(amount: int, places: int) -> Decimal:
@@ -222,11 +218,15 @@ def hhi(revenues: Iterable[Decimal]) -> Decimal:
 
 def lorenz_points(revenues_desc: Sequence[Decimal]) -> list[tuple[Decimal, Decimal]]:
     """Pareto curve: (share of clients, cumulative share of revenue), from (0, 0)."""
-    n = len(revenues_desc)
+    return _lorenz(to_units(revenues_desc)[0], range(len(revenues_desc) + 1))
+
+
+def _lorenz(desc: Sequence[int], indexes: Iterable[int]) -> list[tuple[Decimal, Decimal]]:
+    cumulative = [0, *accumulate(desc)]
+    n, total = len(desc), cumulative[-1]
     if n == 0:
         return [(ZERO, ZERO)]
-    cumulative = [0, *accumulate(to_units(revenues_desc)[0])]
-    return [(Decimal(i) / n, Decimal(c) / cumulative[-1]) for i, c in enumerate(cumulative)]
+    return [(Decimal(i) / n, Decimal(cumulative[i]) / total) for i in indexes]
 
 
 def _whole(amount: object) -> int:
