@@ -7,8 +7,10 @@ the maths on them lives in `kam.analytics.core`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from kam.common.periods import Period
 from kam.ledger.store import Store
@@ -98,6 +100,12 @@ def latest_import_id(store: Store) -> int:
     return int(rows[0][0]) if rows else 0
 
 
+def previous_import_id(store: Store, import_id: int) -> int:
+    """The import before `import_id` (0 when it is the first)."""
+    rows = store.query("SELECT coalesce(max(id), 0) FROM ledger_imports WHERE id < ?", [import_id])
+    return int(rows[0][0]) if rows else 0
+
+
 # A client's year (SPEC: RFM), in integer micros: client, year, net revenue, invoices
 # with a positive amount for the client, and the newest of those (None when none).
 Purchases = tuple[str, int, int, int, dt.date | None]
@@ -144,7 +152,7 @@ FROM (
         count(*) AS n,
         max(invoiced_on) AS d
     FROM ledger_lines
-    WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL
+    WHERE invoiced_on >= ? AND invoiced_on < ? AND {clients}
     GROUP BY client, invoice, CAST(EXTRACT(year FROM invoiced_on) AS INTEGER)
 ) AS per_invoice
 GROUP BY client, y
@@ -152,9 +160,25 @@ ORDER BY client, y
 """
 
 
-def yearly_client_totals(store: Store, period: Period) -> list[ClientYear]:
-    """Per client and calendar year within `period`: its totals and its RFM inputs."""
-    rows = store.query(_YEARLY, [period.start, period.end])
+# Every client's lines, or only the named clients' (a list given as the last parameter).
+ANY_CLIENT = "client IS NOT NULL"
+NAMED_CLIENTS = "client IN (SELECT unnest(CAST(? AS VARCHAR[])))"
+
+
+def clients_filter(clients: Collection[str] | None) -> tuple[str, list[Any]]:
+    """The condition on `client` and its parameters: every client when `clients` is None."""
+    if clients is None:
+        return ANY_CLIENT, []
+    return NAMED_CLIENTS, [sorted(clients)]
+
+
+def yearly_client_totals(
+    store: Store, period: Period, *, clients: Collection[str] | None = None
+) -> list[ClientYear]:
+    """Per client and calendar year within `period`: its totals and its RFM inputs
+    (only the named `clients`' when given)."""
+    condition, params = clients_filter(clients)
+    rows = store.query(_YEARLY.format(clients=condition), [period.start, period.end, *params])
     return [
         ClientYear(str(c), int(y), int(r), int(cr), int(co), int(n), int(i), last, int(p), newest)
         for c, y, r, cr, co, n, i, last, p, newest in rows
@@ -162,14 +186,16 @@ def yearly_client_totals(store: Store, period: Period) -> list[ClientYear]:
 
 
 # client, year, what it paid for the lines that have a reference price, and the same
-# lines valued at that price, both in integer micros (the second rounded: it is a
-# floating-point average).
+# lines valued at that price, both in integer micros.
 PricePaid = tuple[str, int, int, int]
 
 # The reference price of a line is its list price where the ledger has one;
 # otherwise the product's quantity-weighted average price that year over every
 # client, used only when at least two clients bought the product (a product one
-# client alone buys says nothing about what that client gets off).
+# client alone buys says nothing about what that client gets off). The average is
+# rounded to a millionth once per product and year; every sum after it is exact
+# decimal arithmetic, so the same lines always give the same figure (floating-point
+# sums depend on the order a parallel engine adds them in).
 _PRICE_PAID = """
 WITH sold AS (
     SELECT client, product, EXTRACT(year FROM invoiced_on) AS y, quantity, net_amount, list_price
@@ -179,16 +205,16 @@ WITH sold AS (
 ),
 market AS (
     SELECT product, y,
-        CAST(sum(net_amount) AS DOUBLE) / CAST(sum(quantity) AS DOUBLE) AS price,
+        CAST(CAST(sum(net_amount) AS DOUBLE) / CAST(sum(quantity) AS DOUBLE)
+            AS DECIMAL(18, 6)) AS price,
         min(client) <> max(client) AS several_buyers
     FROM sold
     GROUP BY product, y
 )
 SELECT s.client, CAST(s.y AS INTEGER),
     CAST(sum(s.net_amount) * 1000000 AS BIGINT),
-    CAST(round(sum(CAST(s.quantity AS DOUBLE)
-        * CASE WHEN s.list_price > 0 THEN CAST(s.list_price AS DOUBLE) ELSE m.price END)
-        * 1000000) AS BIGINT)
+    CAST(round(sum(s.quantity
+        * CASE WHEN s.list_price > 0 THEN s.list_price ELSE m.price END) * 1000000) AS BIGINT)
 FROM sold s JOIN market m ON m.product = s.product AND m.y = s.y
 WHERE s.list_price > 0 OR m.several_buyers
 GROUP BY s.client, s.y

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 
 from kam.analytics import engine, engine_extra
-from kam.analytics.core.concentration import concentration_of_units
-from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary, to_micros
-from kam.analytics.snapshot_extra import (
-    bulk_insert,
-    bulk_load_settings,
-    recent_invoices_refresh_of,
-    snapshot_details_refresh,
+from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary
+from kam.analytics.snapshot_extra import bulk_insert, bulk_load_settings, snapshot_details_refresh
+from kam.analytics.snapshot_touched import (
+    METRIC_COLUMNS,
+    client_ids_of,
+    metric_rows,
+    touched_refresh,
+    unattributed_micros,
+    year_runs,
+    year_summary_write,
 )
 from kam.clients.models import Client
 from kam.common.periods import Period
@@ -27,27 +29,47 @@ def snapshot_refresh(
 ) -> int:
     """Recompute the per-client, per-year snapshot for `years` (all when None).
 
-    `clients` names the ledger clients whose lines changed, when the caller knows:
-    only their newest invoices are read again (every client's when None).
+    `clients` names the ledger clients whose lines changed, when the caller knows
+    (an import: the clients of the lines it added or replaced, in `years`). If the
+    snapshot followed the import before the latest one, only what those clients'
+    lines can have changed is recomputed (`snapshot_touched`); otherwise every
+    year is rebuilt.
     """
-    span = engine.ledger_span(store)
     bulk_load_settings()
-    touched = None if clients is None or years is None else frozenset(clients)
+    latest = engine.latest_import_id(store)
+    if years is not None and clients is not None:
+        if _follows_previous_import(store, latest):
+            written = touched_refresh(
+                store=store, years=list(years), touched=frozenset(clients), import_id=latest
+            )
+            _state_save(store, latest)
+            return written
+        years = None  # the snapshot lagged before this import: rebuild it all
     if years is None:
+        span = engine.ledger_span(store)
         ClientYearMetric.objects.all().delete()
         YearSummary.objects.all().delete()
         years = range(span.first.year, span.last.year + 1) if span.first and span.last else []
-    written, ids = 0, dict[str, int]()
-    for chunk in _year_runs(sorted(set(years))):
-        rows, ids = _refresh_years(store, chunk, recent=touched is None)
-        written += rows
-    if touched:  # the newest invoices do not depend on the year: once, for those clients
-        recent_invoices_refresh_of(store, touched, ids or _client_ids(set(touched)))
+    written = 0
+    for chunk in year_runs(sorted(set(years))):
+        written += _refresh_years(store, chunk)
+    _state_save(store, latest)
+    return written
+
+
+def _follows_previous_import(store: Store, latest: int) -> bool:
+    """Whether the snapshot was current just before import `latest` was applied."""
+    state = SnapshotState.objects.filter(pk=1).first()
+    if state is None or state.ledger_url != store.url:
+        return False
+    return state.ledger_import_id == engine.previous_import_id(store, latest)
+
+
+def _state_save(store: Store, latest: int) -> None:
     state, _ = SnapshotState.objects.get_or_create(pk=1, defaults={"ledger_url": store.url})
     state.ledger_url = store.url
-    state.ledger_import_id = engine.latest_import_id(store)
+    state.ledger_import_id = latest
     state.save()
-    return written
 
 
 def snapshot_ensure_current(*, store: Store) -> bool:
@@ -60,19 +82,8 @@ def snapshot_ensure_current(*, store: Store) -> bool:
     return True
 
 
-def _year_runs(years: list[int]) -> list[list[int]]:
-    """Consecutive years together, so one ledger scan serves each run."""
-    runs: list[list[int]] = []
-    for year in years:
-        if runs and runs[-1][-1] == year - 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    return runs
-
-
-def _refresh_years(store: Store, years: list[int], *, recent: bool) -> tuple[int, dict[str, int]]:
-    """The snapshot of a run of consecutive years: (metric rows written, client ids)."""
+def _refresh_years(store: Store, years: list[int]) -> int:
+    """The snapshot of a run of consecutive years: metric rows written."""
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     figures = engine.yearly_client_totals(store, period)
     categories = engine_extra.yearly_categories(store, period)
@@ -82,48 +93,19 @@ def _refresh_years(store: Store, years: list[int], *, recent: bool) -> tuple[int
     }
     named = {(c, year): count for c, year, _, count in categories}
     ClientYearMetric.objects.filter(year__in=years).delete()
-    YearSummary.objects.filter(year__in=years).delete()
-    rows = [
-        (
-            ids[f.client],
-            f.year,
-            f.revenue,
-            f.costed_revenue,
-            f.cost,
-            f.lines,
-            f.invoices,
-            named.get((f.client, f.year), 0),
-            f.last_invoiced_on,
-            *prices.get((f.client, f.year), (0, 0)),
-        )
-        for f in figures
-        if f.client in ids
-    ]
-    _insert_metrics(rows)
+    rows = metric_rows(figures, ids, named, prices)
+    bulk_insert(ClientYearMetric, METRIC_COLUMNS, rows)
     for year in years:
-        lines, amount = engine.unattributed(store, Period.year(year))
-        # The headline figures of `concentration()` (its per-client rows are not stored)
-        result = concentration_of_units(
-            {f.client: f.revenue for f in figures if f.year == year}, places=6
-        )
-        YearSummary.objects.create(
-            year=year,
-            unattributed_lines=lines,
-            unattributed_micros=to_micros(amount),
-            clients=result.clients,
-            top20_share=float(result.top20_share),
-            gini=float(result.gini),
-            hhi=float(result.hhi),
-        )
+        revenues = {f.client: f.revenue for f in figures if f.year == year}
+        year_summary_write(year, revenues, unattributed_micros(store, year))
     snapshot_details_refresh(
         store=store,
         years=years,
         ids=ids,
         purchases=(f.purchases for f in figures),
         categories=categories,
-        recent=recent,
     )
-    return len(rows), ids
+    return len(rows)
 
 
 def _client_ids(wanted: set[str]) -> dict[str, int]:
@@ -131,25 +113,5 @@ def _client_ids(wanted: set[str]) -> dict[str, int]:
     ids = dict(Client.objects.values_list("external_id", "pk"))
     missing = wanted - set(ids)
     if missing:
-        Client.objects.bulk_create(
-            [Client(external_id=c, name=c) for c in sorted(missing)], batch_size=2000
-        )
-        ids.update(Client.objects.filter(external_id__in=missing).values_list("external_id", "pk"))
+        ids.update(client_ids_of(missing))
     return ids
-
-
-def _insert_metrics(rows: list[tuple[Any, ...]]) -> None:
-    columns = (
-        "client_id",
-        "year",
-        "revenue_micros",
-        "costed_revenue_micros",
-        "cost_micros",
-        "lines",
-        "invoices",
-        "categories",
-        "last_invoiced_on",
-        "priced_revenue_micros",
-        "reference_micros",
-    )
-    bulk_insert(ClientYearMetric, columns, rows)

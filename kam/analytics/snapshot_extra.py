@@ -1,7 +1,7 @@
 """The client page's part of the snapshot: ABC and RFM per year, categories, recent invoices.
 
-`snapshot_details_refresh` runs inside `snapshot_refresh` for each run of
-touched years, after the per-client totals, from the RFM purchases and the
+`snapshot_details_refresh` runs inside a full `snapshot_refresh` for each run
+of years, after the per-client totals, from the RFM purchases and the
 categories that refresh read from the ledger; the recent invoices cost one
 more grouped ledger query, and no table costs a query per client.
 """
@@ -36,6 +36,20 @@ _ID_CHUNK = 900  # below SQLite's oldest limit on query parameters
 _SQLITE_CACHE_KIB = 64 * 1024
 _INDEX_LATER_ROWS = 20_000  # from here an empty table's indexes are built after the insert
 
+# `ClientYearRank` columns in the order of `year_ranks` rows.
+RANK_COLUMNS = (
+    "client_id",
+    "year",
+    "pareto_rank",
+    "abc_class",
+    "recency_days",
+    "frequency",
+    "monetary_micros",
+    "r_score",
+    "f_score",
+    "m_score",
+)
+
 
 def snapshot_details_refresh(
     *,
@@ -44,21 +58,19 @@ def snapshot_details_refresh(
     ids: dict[str, int],
     purchases: Iterable[Purchases],
     categories: Iterable[engine_extra.CategoryTotals],
-    recent: bool = True,
 ) -> None:
     """Recompute ranks and categories of `years`, and the recent invoices of their clients.
 
     `ids` maps ledger client ids to operational ids; `purchases` and `categories`
     are the ledger's rows for `years` (`engine.yearly_client_totals`,
-    `engine_extra.yearly_categories`). `recent` False leaves the newest invoices to
-    the caller, who knows which clients' lines changed (`recent_invoices_refresh_of`).
+    `engine_extra.yearly_categories`). After an import, `snapshot_touched` does this
+    work for the touched clients alone.
     """
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     bulk_load_settings()
     _refresh_ranks(purchases, years, ids)
     _refresh_categories(categories, years, ids)
-    if recent:
-        _refresh_recent_invoices(store, period, ids)
+    _refresh_recent_invoices(store, period, ids)
     # Years that left the ledger (a full rebuild) keep no rows behind.
     kept = YearSummary.objects.values("year")
     ClientYearRank.objects.exclude(year__in=kept).delete()
@@ -96,22 +108,7 @@ def _refresh_ranks(
     for year in years:
         rows.extend(year_ranks(year, by_year[year], ids, a=a, b=b))
     ClientYearRank.objects.filter(year__in=years).delete()
-    bulk_insert(
-        ClientYearRank,
-        (
-            "client_id",
-            "year",
-            "pareto_rank",
-            "abc_class",
-            "recency_days",
-            "frequency",
-            "monetary_micros",
-            "r_score",
-            "f_score",
-            "m_score",
-        ),
-        rows,
-    )
+    bulk_insert(ClientYearRank, RANK_COLUMNS, rows)
 
 
 def year_ranks(
@@ -179,19 +176,22 @@ def _refresh_recent_invoices(store: Store, period: Period, ids: dict[str, int]) 
     external = {pk: client for client, pk in ids.items()}
     stale = {external[pk] for pk in listed if pk in external} - active
     fresh.extend(engine_extra.recent_invoices_of(store, sorted(stale)))
-    _write_recent_invoices(fresh, stale, ids)
+    write_recent_invoices(fresh, stale, ids)
 
 
-def recent_invoices_refresh_of(store: Store, touched: frozenset[str], ids: dict[str, int]) -> None:
-    """The clients whose lines changed: no other client's newest invoices can have."""
-    _write_recent_invoices(engine_extra.recent_invoices_of(store, sorted(touched)), touched, ids)
-
-
-def _write_recent_invoices(
-    fresh: list[engine_extra.RecentInvoices], stale: Iterable[str], ids: dict[str, int]
+def write_recent_invoices(
+    fresh: list[engine_extra.RecentInvoices],
+    stale: Iterable[str],
+    ids: dict[str, int],
+    existing: dict[int, str] | None = None,
 ) -> None:
-    """Write `fresh` rows whose text changed; delete the rows of `stale` clients without one."""
-    existing = dict(ClientRecentInvoices.objects.values_list("client_id", "invoices"))
+    """Write `fresh` rows whose text changed; delete the rows of `stale` clients without one.
+
+    `existing` is the stored text of every client of `fresh` and `stale` that has a
+    row, when the caller has read it (all rows are read otherwise).
+    """
+    if existing is None:
+        existing = dict(ClientRecentInvoices.objects.values_list("client_id", "invoices"))
     rows = [
         (ids[c], oldest, newest, text)
         for c, oldest, newest, text in fresh
@@ -199,12 +199,12 @@ def _write_recent_invoices(
     ]
     kept = {ids[c] for c, *_ in fresh if c in ids}
     gone = [ids[c] for c in stale if c in ids and ids[c] in existing and ids[c] not in kept]
-    for chunk_ids in _chunks(sorted(gone + [row[0] for row in rows if row[0] in existing])):
+    for chunk_ids in chunks(sorted(gone + [row[0] for row in rows if row[0] in existing])):
         ClientRecentInvoices.objects.filter(client_id__in=chunk_ids).delete()
     bulk_insert(ClientRecentInvoices, ("client_id", "oldest_on", "newest_on", "invoices"), rows)
 
 
-def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), _ID_CHUNK):
         yield items[i : i + _ID_CHUNK]
 

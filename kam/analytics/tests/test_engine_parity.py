@@ -30,7 +30,7 @@ def _figures(store: Store) -> list[object]:
         figures.append(engine.period_revenue(store, period))
         figures.append(engine.unattributed(store, period))
         figures.append(sorted(engine.yearly_client_totals(store, period), key=lambda f: f.client))
-        # the reference price is a floating-point average: equal to a millionth of a ratio
+        # the market price is rounded from a floating-point average: equal to a millionth
         figures.append(
             [
                 (client, year, paid, round(paid / reference, 6))

@@ -1,0 +1,363 @@
+"""The snapshot after an import: only the rows the import can have changed.
+
+An import changes the lines of the clients it touches (those of the invoices it
+brings or replaces) in the years it touches. A client's totals, categories and
+newest invoices depend on its own lines alone, so only the touched clients'
+rows are read from the ledger again. What depends on every client of a year is
+recomputed whole but written only where it changed: the Pareto ranks, ABC
+classes and RFM scores (from the touched clients' new purchases and the other
+clients' unchanged ones, kept in the rank rows), the year's headline figures,
+and the reference prices (a product's market price moves with any client's
+lines). A full rebuild gives the same tables; `snapshot_refresh` falls back to
+it whenever the snapshot did not follow the import before this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+from kam.analytics import engine, engine_extra
+from kam.analytics.core.concentration import concentration_of_units
+from kam.analytics.engine import ClientYear, Purchases
+from kam.analytics.models import (
+    ClientRecentInvoices,
+    ClientYearCategories,
+    ClientYearMetric,
+    ClientYearRank,
+    YearSummary,
+    to_micros,
+)
+from kam.analytics.snapshot_extra import (
+    RANK_COLUMNS,
+    bulk_insert,
+    chunks,
+    snapshot_statistics_update,
+    write_recent_invoices,
+    year_ranks,
+)
+from kam.clients.models import Client
+from kam.common.periods import Period
+from kam.ledger.store import Store
+
+METRIC_COLUMNS = (
+    "client_id",
+    "year",
+    "revenue_micros",
+    "costed_revenue_micros",
+    "cost_micros",
+    "lines",
+    "invoices",
+    "categories",
+    "last_invoiced_on",
+    "priced_revenue_micros",
+    "reference_micros",
+)
+
+Prices = dict[tuple[str, int], tuple[int, int]]
+
+
+def metric_rows(
+    figures: Iterable[ClientYear],
+    ids: dict[str, int],
+    named: dict[tuple[str, int], int],
+    prices: Prices,
+) -> list[tuple[Any, ...]]:
+    """`ClientYearMetric` rows (in `METRIC_COLUMNS` order) of the ledger's yearly figures."""
+    return [
+        (
+            ids[f.client],
+            f.year,
+            f.revenue,
+            f.costed_revenue,
+            f.cost,
+            f.lines,
+            f.invoices,
+            named.get((f.client, f.year), 0),
+            f.last_invoiced_on,
+            *prices.get((f.client, f.year), (0, 0)),
+        )
+        for f in figures
+        if f.client in ids
+    ]
+
+
+def year_summary_write(year: int, revenues: dict[str, int], unattributed: tuple[int, int]) -> None:
+    """The year's headline figures from every client's net revenue (micros) that year and
+    the (lines, micros) without a client."""
+    result = concentration_of_units(revenues, places=6)
+    YearSummary.objects.filter(year=year).delete()
+    YearSummary.objects.create(
+        year=year,
+        unattributed_lines=unattributed[0],
+        unattributed_micros=unattributed[1],
+        clients=result.clients,
+        top20_share=float(result.top20_share),
+        gini=float(result.gini),
+        hhi=float(result.hhi),
+    )
+
+
+def unattributed_micros(store: Store, year: int) -> tuple[int, int]:
+    """Lines without a client in `year` and their net amount in micros."""
+    lines, amount = engine.unattributed(store, Period.year(year))
+    return lines, to_micros(amount)
+
+
+@dataclass(frozen=True, slots=True)
+class _RunLedger:
+    """What the ledger says about a run of touched years."""
+
+    figures: list[ClientYear]  # the touched clients'
+    categories: list[engine_extra.CategoryTotals]  # the touched clients'
+    prices: Prices  # every client's
+    unattributed: dict[int, tuple[int, int]]
+
+
+def _run_ledger(store: Store, years: list[int], touched: frozenset[str]) -> _RunLedger:
+    period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
+    return _RunLedger(
+        engine.yearly_client_totals(store, period, clients=touched),
+        engine_extra.yearly_categories(store, period, clients=touched),
+        {(c, y): (paid, ref) for c, y, paid, ref in engine.yearly_prices_paid(store, period)},
+        {year: unattributed_micros(store, year) for year in years},
+    )
+
+
+def touched_refresh(
+    *, store: Store, years: Sequence[int], touched: frozenset[str], import_id: int
+) -> int:
+    """Bring the snapshot, current before import `import_id`, up to date after it.
+
+    `years` and `touched` are the years and clients of the lines the import added
+    or replaced. Returns the number of metric rows written.
+
+    The ledger queries run in a second thread, one after another, while this one
+    reads the stored rows they are compared with (DuckDB and the database driver
+    release the GIL while they work).
+    """
+    ids = client_ids_of(touched)
+    runs = year_runs(sorted(set(years)))
+    written = 0
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ledger") as ledger:
+        pending = [ledger.submit(_run_ledger, store, run, touched) for run in runs]
+        since, full, existing = _recent_invoices_listed(touched, ids)
+        recent = ledger.submit(engine_extra.recent_invoices_since, store, since, import_id)
+        for run, read in zip(runs, pending, strict=True):
+            written += _refresh_run(run, touched, ids, read)
+        _refresh_recent_invoices(store, touched, ids, full, existing, recent.result())
+    snapshot_statistics_update()
+    return written
+
+
+def year_runs(years: list[int]) -> list[list[int]]:
+    """Consecutive years together, so one ledger scan serves each run."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and runs[-1][-1] == year - 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return runs
+
+
+def client_ids_of(wanted: Iterable[str]) -> dict[str, int]:
+    """Operational ids of the named ledger clients; any the store lacks is added."""
+    wanted = sorted(set(wanted))
+    ids: dict[str, int] = {}
+    for chunk in chunks(wanted):
+        ids.update(Client.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
+    missing = [c for c in wanted if c not in ids]
+    if missing:
+        Client.objects.bulk_create(
+            [Client(external_id=c, name=c) for c in missing], batch_size=2000
+        )
+        for chunk in chunks(missing):
+            ids.update(
+                Client.objects.filter(external_id__in=chunk).values_list("external_id", "pk")
+            )
+    return ids
+
+
+def _refresh_run(
+    years: list[int], touched: frozenset[str], ids: dict[str, int], read: Future[_RunLedger]
+) -> int:
+    kept_metrics = _fetch(
+        ClientYearMetric.objects.filter(year__in=years).values_list(
+            "client_id",
+            "client__external_id",
+            "year",
+            "revenue_micros",
+            "priced_revenue_micros",
+            "reference_micros",
+        )
+    )
+    kept_ranks = _fetch(
+        ClientYearRank.objects.filter(year__in=years).values_list(
+            "id", "client__external_id", *RANK_COLUMNS
+        )
+    )
+    ledger = read.result()
+    mine = sorted(ids.values())
+    revenues = _refresh_metrics(years, touched, ids, mine, kept_metrics, ledger)
+    for year in years:
+        year_summary_write(year, revenues[year], ledger.unattributed[year])
+    _refresh_categories(years, ids, mine, ledger.categories)
+    _refresh_ranks(years, touched, ids, kept_ranks, ledger.figures)
+    return len(ledger.figures)
+
+
+def _fetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    """The rows of a `values_list` query, without the ORM's per-row work (plain columns)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    return rows
+
+
+def _refresh_metrics(
+    years: list[int],
+    touched: frozenset[str],
+    ids: dict[str, int],
+    mine: list[int],
+    kept: list[tuple[Any, ...]],
+    ledger: _RunLedger,
+) -> dict[int, dict[str, int]]:
+    """Touched clients' rows anew, other clients' prices where they moved; returns every
+    client's revenue per year. `kept` holds the stored rows of `years`."""
+    revenues: dict[int, dict[str, int]] = defaultdict(dict)
+    moved = []
+    figures, prices = ledger.figures, ledger.prices
+    for client_id, client, year, revenue, paid, reference in kept:
+        if client in touched:
+            continue
+        revenues[year][client] = revenue
+        now = prices.get((client, year), (0, 0))
+        if now != (paid, reference):
+            moved.append((*now, year, client_id))
+    for f in figures:
+        revenues[f.year][f.client] = f.revenue
+    for chunk in chunks(mine):
+        ClientYearMetric.objects.filter(year__in=years, client_id__in=chunk).delete()
+    named = {(c, year): count for c, year, _, count in ledger.categories}
+    bulk_insert(ClientYearMetric, METRIC_COLUMNS, metric_rows(figures, ids, named, prices))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {ClientYearMetric._meta.db_table} SET priced_revenue_micros = %s, "
+            "reference_micros = %s WHERE year = %s AND client_id = %s",
+            moved,
+        )
+    return revenues
+
+
+def _refresh_categories(
+    years: list[int],
+    ids: dict[str, int],
+    mine: list[int],
+    categories: list[engine_extra.CategoryTotals],
+) -> None:
+    for chunk in chunks(mine):
+        ClientYearCategories.objects.filter(year__in=years, client_id__in=chunk).delete()
+    rows = [(ids[client], year, totals) for client, year, totals, _ in categories if client in ids]
+    bulk_insert(ClientYearCategories, ("client_id", "year", "totals"), rows)
+
+
+def _refresh_ranks(
+    years: list[int],
+    touched: frozenset[str],
+    ids: dict[str, int],
+    kept: list[tuple[Any, ...]],
+    figures: list[ClientYear],
+) -> None:
+    """Every rank row of `years` recomputed; only those that changed are written.
+    `kept` holds the stored rows of `years` (id, external id, `RANK_COLUMNS`)."""
+    old: dict[tuple[int, int], tuple[int, tuple[Any, ...]]] = {}
+    purchases: dict[int, list[Purchases]] = defaultdict(list)
+    everyone = dict(ids)
+    ends = {year: Period.year(year).end for year in years}
+    day = dt.timedelta(days=1)
+    for pk, client, *values in kept:
+        client_id, year, _, _, recency, frequency, monetary = values[:7]
+        old[(client_id, year)] = (pk, tuple(values))
+        everyone[client] = client_id
+        if client not in touched:  # its purchases are as the rank row says
+            purchases[year].append((client, year, monetary, frequency, ends[year] - recency * day))
+    for f in figures:
+        purchases[f.year].append(f.purchases)
+    a, b = Decimal(settings.KAM_ABC_A), Decimal(settings.KAM_ABC_B)
+    new: list[tuple[Any, ...]] = []
+    changed: list[tuple[Any, ...]] = []
+    for year in years:
+        for row in year_ranks(year, purchases[year], everyone, a=a, b=b):
+            before = old.pop((row[0], row[1]), None)
+            if before is None:
+                new.append(row)
+            elif before[1] != row:
+                changed.append((*row[2:], before[0]))
+    gone = sorted(pk for pk, _ in old.values())
+    for chunk in chunks(gone):
+        ClientYearRank.objects.filter(pk__in=chunk).delete()
+    changed.sort(key=lambda row: row[-1])  # by id: the table is walked once, in order
+    assignments = ", ".join(f"{column} = %s" for column in RANK_COLUMNS[2:])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {ClientYearRank._meta.db_table} SET {assignments} WHERE id = %s",
+            changed,
+        )
+    bulk_insert(ClientYearRank, RANK_COLUMNS, new)
+
+
+def _recent_invoices_listed(
+    touched: frozenset[str], ids: dict[str, int]
+) -> tuple[dict[str, dt.date | None], set[str], dict[int, str]]:
+    """What the touched clients' newest invoices are read from: each client's oldest
+    listed date (None: read all its invoices), the clients with a full list, and the
+    stored texts by client id."""
+    external = {pk: client for client, pk in ids.items()}
+    since: dict[str, dt.date | None] = dict.fromkeys(touched)
+    full: set[str] = set()
+    existing: dict[int, str] = {}
+    for chunk in chunks(sorted(external)):
+        rows = ClientRecentInvoices.objects.filter(client_id__in=chunk).values_list(
+            "client_id", "oldest_on", "invoices"
+        )
+        for pk, oldest, text in rows:
+            since[external[pk]], existing[pk] = oldest, text
+            if len(json.loads(text)) // 4 >= engine_extra.RECENT_INVOICES:
+                full.add(external[pk])
+    return since, full, existing
+
+
+def _refresh_recent_invoices(
+    store: Store,
+    touched: frozenset[str],
+    ids: dict[str, int],
+    full: set[str],
+    existing: dict[int, str],
+    read: list[tuple[str, dt.date, dt.date, str, int]],
+) -> None:
+    """The touched clients' newest invoices, read from the oldest one listed before.
+
+    A client's new list holds its listed invoices the import left alone and the
+    import's invoices; older invoices come in only where the import took listed
+    ones away (fewer than a full list remain certain): those clients are read whole.
+    """
+    fresh, again = [], []
+    for client, oldest, newest, text, sure in read:
+        if client in full and sure < engine_extra.RECENT_INVOICES:
+            again.append(client)
+        else:
+            fresh.append((client, oldest, newest, text))
+    fresh.extend(engine_extra.recent_invoices_of(store, again))
+    write_recent_invoices(fresh, touched, ids, existing)
