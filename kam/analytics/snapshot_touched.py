@@ -65,6 +65,7 @@ METRIC_COLUMNS = (
 )
 
 Prices = dict[tuple[str, int], tuple[int, int]]
+RECENT = engine_extra.RECENT_INVOICES
 
 
 def metric_rows(
@@ -151,11 +152,11 @@ def touched_refresh(
     written = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ledger") as ledger:
         pending = [ledger.submit(_run_ledger, store, run, touched) for run in runs]
-        since, full, existing = _recent_invoices_listed(touched, ids)
-        recent = ledger.submit(engine_extra.recent_invoices_since, store, since, import_id)
+        listed = _recent_invoices_listed(touched, ids)
+        recent = ledger.submit(engine_extra.recent_invoices_since, store, listed[0], import_id)
         for run, read in zip(runs, pending, strict=True):
             written += _refresh_run(run, touched, ids, read)
-        _refresh_recent_invoices(store, touched, ids, full, existing, recent.result())
+        _refresh_recent_invoices(store, touched, ids, listed, recent.result())
     snapshot_statistics_update()
     return written
 
@@ -334,7 +335,7 @@ def _recent_invoices_listed(
         )
         for pk, oldest, text in rows:
             since[external[pk]], existing[pk] = oldest, text
-            if len(json.loads(text)) // 4 >= engine_extra.RECENT_INVOICES:
+            if len(json.loads(text)) // 4 >= RECENT:
                 full.add(external[pk])
     return since, full, existing
 
@@ -343,8 +344,7 @@ def _refresh_recent_invoices(
     store: Store,
     touched: frozenset[str],
     ids: dict[str, int],
-    full: set[str],
-    existing: dict[int, str],
+    listed: tuple[dict[str, dt.date | None], set[str], dict[int, str]],
     read: list[tuple[str, dt.date, dt.date, str, int]],
 ) -> None:
     """The touched clients' newest invoices, read from the oldest one listed before.
@@ -353,11 +353,8 @@ def _refresh_recent_invoices(
     import's invoices; older invoices come in only where the import took listed
     ones away (fewer than a full list remain certain): those clients are read whole.
     """
-    fresh, again = [], []
-    for client, oldest, newest, text, sure in read:
-        if client in full and sure < engine_extra.RECENT_INVOICES:
-            again.append(client)
-        else:
-            fresh.append((client, oldest, newest, text))
-    fresh.extend(engine_extra.recent_invoices_of(store, again))
+    _, full, existing = listed
+    short = {row[0] for row in read if row[0] in full and row[4] < RECENT}
+    fresh = [row[:4] for row in read if row[0] not in short]
+    fresh.extend(engine_extra.recent_invoices_of(store, sorted(short)))
     write_recent_invoices(fresh, touched, ids, existing)

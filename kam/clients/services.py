@@ -40,12 +40,7 @@ def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tup
     100k clients, and this runs several times faster.
     """
     incoming = {cid: ((name or cid)[:255], (country or "")[:64]) for cid, name, country in rows}
-    known = {
-        row[0]: row[1:]
-        for row in Client.objects.values_list(
-            "external_id", "name", "country", "ledger_name", "ledger_country"
-        ).iterator(BATCH)
-    }
+    known = _known_clients(list(incoming))
     now = timezone.now()
     new = [
         (cid, name, country, name, country, False, now, now)
@@ -83,6 +78,26 @@ def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tup
                 changed[i : i + BATCH],
             )
     return len(new), len(changed)
+
+
+_ID_CHUNK = 900  # below SQLite's oldest limit on query parameters
+
+
+def _known_clients(ids: list[str]) -> dict[str, tuple[str, str, str | None, str | None]]:
+    """Name, country and the ledger's name and country of the stored clients among `ids`.
+
+    A monthly file names a few thousand of 100k clients: those are looked up by id;
+    when they are many, one pass over the table costs less.
+    """
+    columns = ("external_id", "name", "country", "ledger_name", "ledger_country")
+    if len(ids) * 4 >= Client.objects.count():
+        rows = Client.objects.values_list(*columns).iterator(BATCH)
+        return {row[0]: row[1:] for row in rows}
+    known: dict[str, tuple[str, str, str | None, str | None]] = {}
+    for i in range(0, len(ids), _ID_CHUNK):
+        chunk = Client.objects.filter(external_id__in=ids[i : i + _ID_CHUNK])
+        known.update((row[0], row[1:]) for row in chunk.values_list(*columns))
+    return known
 
 
 def _follows_ledger(value: str, ledger: str | None, *, placeholder: str) -> bool:

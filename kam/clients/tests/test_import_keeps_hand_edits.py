@@ -51,3 +51,21 @@ def test_a_client_added_without_a_ledger_name_takes_the_ledgers_name() -> None:
 def test_an_unchanged_ledger_writes_nothing() -> None:
     clients_upsert(rows=[("C1", "Alpha", "MD")])
     assert clients_upsert(rows=[("C1", "Alpha", "MD")]) == (0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("others", [0, 6000])
+def test_a_few_clients_among_many_are_matched_by_id(others: int) -> None:
+    """With thousands of stored clients, a smaller file's clients are looked up by id
+    (in chunks): the outcome is the same as with a pass over the whole table."""
+    clients_upsert(rows=[(f"X{i:05}", f"Other {i}", "DE") for i in range(others)])
+    clients_upsert(rows=[("C1", "Alpha", "MD"), ("C2", "Beta", "RO")])
+    Client.objects.filter(external_id="C2").update(name="Beta (by hand)")
+    rows = [("C1", "Alpha Group", "UA"), ("C2", "Beta SA", "RO"), ("C3", "Gamma", "MD")]
+    renamed = [(f"X{i:05}", f"Other {i} Ltd", "DE") for i in range(0, others, 5)]  # 2 chunks
+    assert clients_upsert(rows=rows + renamed) == (1, 2 + len(renamed))
+    assert _client("C1") == ("Alpha Group", "UA")
+    assert _client("C2") == ("Beta (by hand)", "RO")  # the person's name stays
+    assert _client("C3") == ("Gamma", "MD")
+    assert all(_client(cid) == (name, "DE") for cid, name, _ in renamed[-3:])
+    assert Client.objects.count() == others + 3
