@@ -58,11 +58,13 @@ def snapshot_refresh(
 
 
 def _follows_previous_import(store: Store, latest: int) -> bool:
-    """Whether the snapshot was current just before import `latest` was applied."""
+    """Whether the snapshot was current just before import `latest` was applied
+    (the first import builds it whole: every client is new)."""
     state = SnapshotState.objects.filter(pk=1).first()
     if state is None or state.ledger_url != store.url:
         return False
-    return state.ledger_import_id == engine.previous_import_id(store, latest)
+    previous = engine.previous_import_id(store, latest)
+    return previous > 0 and state.ledger_import_id == previous
 
 
 def _state_save(store: Store, latest: int) -> None:

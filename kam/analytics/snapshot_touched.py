@@ -117,22 +117,33 @@ def unattributed_micros(store: Store, year: int) -> tuple[int, int]:
 
 @dataclass(frozen=True, slots=True)
 class _RunLedger:
-    """What the ledger says about a run of touched years."""
+    """What the ledger says about a run of touched years, as it comes in."""
 
-    figures: list[ClientYear]  # the touched clients'
-    categories: list[engine_extra.CategoryTotals]  # the touched clients'
-    prices: Prices  # every client's
-    unattributed: dict[int, tuple[int, int]]
+    figures: Future[list[ClientYear]]  # the touched clients'
+    categories: Future[list[engine_extra.CategoryTotals]]  # the touched clients'
+    prices: Future[Prices]  # every client's
+    unattributed: Future[dict[int, tuple[int, int]]]
 
 
-def _run_ledger(store: Store, years: list[int], touched: frozenset[str]) -> _RunLedger:
+def _run_ledger(
+    pool: ThreadPoolExecutor, store: Store, years: list[int], touched: frozenset[str]
+) -> _RunLedger:
+    """Queue the run's ledger queries, in the order the refresh needs their answers."""
     period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
     return _RunLedger(
-        engine.yearly_client_totals(store, period, clients=touched),
-        engine_extra.yearly_categories(store, period, clients=touched),
-        {(c, y): (paid, ref) for c, y, paid, ref in engine.yearly_prices_paid(store, period)},
-        {year: unattributed_micros(store, year) for year in years},
+        pool.submit(engine.yearly_client_totals, store, period, clients=touched),
+        pool.submit(engine_extra.yearly_categories, store, period, clients=touched),
+        pool.submit(_prices, store, period),
+        pool.submit(_unattributed, store, years),
     )
+
+
+def _prices(store: Store, period: Period) -> Prices:
+    return {(c, y): (paid, ref) for c, y, paid, ref in engine.yearly_prices_paid(store, period)}
+
+
+def _unattributed(store: Store, years: list[int]) -> dict[int, tuple[int, int]]:
+    return {year: unattributed_micros(store, year) for year in years}
 
 
 def touched_refresh(
@@ -144,21 +155,36 @@ def touched_refresh(
     or replaced. Returns the number of metric rows written.
 
     The ledger queries run in a second thread, one after another, while this one
-    reads the stored rows they are compared with (DuckDB and the database driver
-    release the GIL while they work).
+    reads the stored rows and works on the answers already in (DuckDB and the
+    database driver release the GIL while they work).
     """
     ids = client_ids_of(touched)
     runs = year_runs(sorted(set(years)))
     written = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ledger") as ledger:
-        pending = [ledger.submit(_run_ledger, store, run, touched) for run in runs]
+        pending = [_run_ledger(ledger, store, run, touched) for run in runs]
         listed = _recent_invoices_listed(touched, ids)
         recent = ledger.submit(engine_extra.recent_invoices_since, store, listed[0], import_id)
         for run, read in zip(runs, pending, strict=True):
             written += _refresh_run(run, touched, ids, read)
         _refresh_recent_invoices(store, touched, ids, listed, recent.result())
+    _years_span_follow(store)
     snapshot_statistics_update()
     return written
+
+
+def _years_span_follow(store: Store) -> None:
+    """One headline row per year from the ledger's first year to its last, as a rebuild
+    writes: an import may leave empty years before or after the ones it touched, or
+    take away every line of the first or last year."""
+    span = engine.ledger_span(store)
+    wanted = set(range(span.first.year, span.last.year + 1)) if span.first and span.last else set()
+    have = set(YearSummary.objects.values_list("year", flat=True))
+    for year in sorted(wanted - have):
+        year_summary_write(year, {}, unattributed_micros(store, year))
+    gone = sorted(have - wanted)
+    for model in (YearSummary, ClientYearMetric, ClientYearRank, ClientYearCategories):
+        model.objects.filter(year__in=gone).delete()
 
 
 def year_runs(years: list[int]) -> list[list[int]]:
@@ -191,8 +217,13 @@ def client_ids_of(wanted: Iterable[str]) -> dict[str, int]:
 
 
 def _refresh_run(
-    years: list[int], touched: frozenset[str], ids: dict[str, int], read: Future[_RunLedger]
+    years: list[int], touched: frozenset[str], ids: dict[str, int], ledger: _RunLedger
 ) -> int:
+    kept_ranks = _fetch(
+        ClientYearRank.objects.filter(year__in=years).values_list(
+            "id", "client__external_id", *RANK_COLUMNS
+        )
+    )
     kept_metrics = _fetch(
         ClientYearMetric.objects.filter(year__in=years).values_list(
             "client_id",
@@ -203,19 +234,18 @@ def _refresh_run(
             "reference_micros",
         )
     )
-    kept_ranks = _fetch(
-        ClientYearRank.objects.filter(year__in=years).values_list(
-            "id", "client__external_id", *RANK_COLUMNS
-        )
-    )
-    ledger = read.result()
+    figures = ledger.figures.result()
+    _refresh_ranks(years, touched, ids, kept_ranks, figures)
     mine = sorted(ids.values())
-    revenues = _refresh_metrics(years, touched, ids, mine, kept_metrics, ledger)
+    categories = ledger.categories.result()
+    revenues = _refresh_metrics(
+        years, touched, ids, mine, kept_metrics, figures, categories, ledger.prices.result()
+    )
+    unattributed = ledger.unattributed.result()
     for year in years:
-        year_summary_write(year, revenues[year], ledger.unattributed[year])
-    _refresh_categories(years, ids, mine, ledger.categories)
-    _refresh_ranks(years, touched, ids, kept_ranks, ledger.figures)
-    return len(ledger.figures)
+        year_summary_write(year, revenues[year], unattributed[year])
+    _refresh_categories(years, ids, mine, categories)
+    return len(figures)
 
 
 def _fetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
@@ -233,13 +263,14 @@ def _refresh_metrics(
     ids: dict[str, int],
     mine: list[int],
     kept: list[tuple[Any, ...]],
-    ledger: _RunLedger,
+    figures: list[ClientYear],
+    categories: list[engine_extra.CategoryTotals],
+    prices: Prices,
 ) -> dict[int, dict[str, int]]:
     """Touched clients' rows anew, other clients' prices where they moved; returns every
     client's revenue per year. `kept` holds the stored rows of `years`."""
     revenues: dict[int, dict[str, int]] = defaultdict(dict)
     moved = []
-    figures, prices = ledger.figures, ledger.prices
     for client_id, client, year, revenue, paid, reference in kept:
         if client in touched:
             continue
@@ -251,7 +282,7 @@ def _refresh_metrics(
         revenues[f.year][f.client] = f.revenue
     for chunk in chunks(mine):
         ClientYearMetric.objects.filter(year__in=years, client_id__in=chunk).delete()
-    named = {(c, year): count for c, year, _, count in ledger.categories}
+    named = {(c, year): count for c, year, _, count in categories}
     bulk_insert(ClientYearMetric, METRIC_COLUMNS, metric_rows(figures, ids, named, prices))
     with connection.cursor() as cursor:
         cursor.executemany(
