@@ -199,14 +199,31 @@ def write_recent_invoices(
     ]
     kept = {ids[c] for c, *_ in fresh if c in ids}
     gone = [ids[c] for c in stale if c in ids and ids[c] in existing and ids[c] not in kept]
-    for chunk_ids in chunks(sorted(gone + [row[0] for row in rows if row[0] in existing])):
-        ClientRecentInvoices.objects.filter(client_id__in=chunk_ids).delete()
+    run_in_chunks(
+        f"DELETE FROM {ClientRecentInvoices._meta.db_table} WHERE client_id IN ({{values}})",
+        sorted(gone + [row[0] for row in rows if row[0] in existing]),
+    )
     bulk_insert(ClientRecentInvoices, ("client_id", "oldest_on", "newest_on", "invoices"), rows)
 
 
 def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), _ID_CHUNK):
         yield items[i : i + _ID_CHUNK]
+
+
+def run_in_chunks(sql: str, values: Sequence[Any], params: Sequence[Any] = ()) -> list[Any]:
+    """Run `sql`, whose `{values}` is an IN list, over `values` in chunks; the rows of all.
+
+    Plain SQL: the ORM spends milliseconds building each filter of 900 values.
+    `params` come before the chunk's values.
+    """
+    rows: list[Any] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(values):
+            cursor.execute(sql.format(values=", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            if cursor.description is not None:
+                rows.extend(cursor.fetchall())
+    return rows
 
 
 def bulk_insert(

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from kam.analytics import engine, engine_extra
 from kam.analytics.core.concentration import concentration_of_units
@@ -41,7 +41,7 @@ from kam.analytics.models import (
 from kam.analytics.snapshot_extra import (
     RANK_COLUMNS,
     bulk_insert,
-    chunks,
+    run_in_chunks,
     snapshot_statistics_update,
     write_recent_invoices,
     year_ranks,
@@ -201,18 +201,14 @@ def year_runs(years: list[int]) -> list[list[int]]:
 def client_ids_of(wanted: Iterable[str]) -> dict[str, int]:
     """Operational ids of the named ledger clients; any the store lacks is added."""
     wanted = sorted(set(wanted))
-    ids: dict[str, int] = {}
-    for chunk in chunks(wanted):
-        ids.update(Client.objects.filter(external_id__in=chunk).values_list("external_id", "pk"))
+    sql = f"SELECT external_id, id FROM {Client._meta.db_table} WHERE external_id IN ({{values}})"
+    ids: dict[str, int] = dict(run_in_chunks(sql, wanted))
     missing = [c for c in wanted if c not in ids]
     if missing:
         Client.objects.bulk_create(
             [Client(external_id=c, name=c) for c in missing], batch_size=2000
         )
-        for chunk in chunks(missing):
-            ids.update(
-                Client.objects.filter(external_id__in=chunk).values_list("external_id", "pk")
-            )
+        ids.update(run_in_chunks(sql, missing))
     return ids
 
 
@@ -248,6 +244,16 @@ def _refresh_run(
     return len(figures)
 
 
+def _delete_of(model: type[Model], years: list[int], client_ids: list[int]) -> None:
+    """Delete the rows of `years` of the clients with these operational ids."""
+    marks = ", ".join(["%s"] * len(years))
+    run_in_chunks(
+        f"DELETE FROM {model._meta.db_table} WHERE year IN ({marks}) AND client_id IN ({{values}})",
+        client_ids,
+        years,
+    )
+
+
 def _fetch(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """The rows of a `values_list` query, without the ORM's per-row work (plain columns)."""
     sql, params = queryset.query.sql_with_params()
@@ -280,8 +286,7 @@ def _refresh_metrics(
             moved.append((*now, year, client_id))
     for f in figures:
         revenues[f.year][f.client] = f.revenue
-    for chunk in chunks(mine):
-        ClientYearMetric.objects.filter(year__in=years, client_id__in=chunk).delete()
+    _delete_of(ClientYearMetric, years, mine)
     named = {(c, year): count for c, year, _, count in categories}
     bulk_insert(ClientYearMetric, METRIC_COLUMNS, metric_rows(figures, ids, named, prices))
     with connection.cursor() as cursor:
@@ -299,8 +304,7 @@ def _refresh_categories(
     mine: list[int],
     categories: list[engine_extra.CategoryTotals],
 ) -> None:
-    for chunk in chunks(mine):
-        ClientYearCategories.objects.filter(year__in=years, client_id__in=chunk).delete()
+    _delete_of(ClientYearCategories, years, mine)
     rows = [(ids[client], year, totals) for client, year, totals, _ in categories if client in ids]
     bulk_insert(ClientYearCategories, ("client_id", "year", "totals"), rows)
 
@@ -338,8 +342,7 @@ def _refresh_ranks(
             elif before[1] != row:
                 changed.append((*row[2:], before[0]))
     gone = sorted(pk for pk, _ in old.values())
-    for chunk in chunks(gone):
-        ClientYearRank.objects.filter(pk__in=chunk).delete()
+    run_in_chunks(f"DELETE FROM {ClientYearRank._meta.db_table} WHERE id IN ({{values}})", gone)
     changed.sort(key=lambda row: row[-1])  # by id: the table is walked once, in order
     assignments = ", ".join(f"{column} = %s" for column in RANK_COLUMNS[2:])
     with connection.cursor() as cursor:
@@ -360,14 +363,18 @@ def _recent_invoices_listed(
     since: dict[str, dt.date | None] = dict.fromkeys(touched)
     full: set[str] = set()
     existing: dict[int, str] = {}
-    for chunk in chunks(sorted(external)):
-        rows = ClientRecentInvoices.objects.filter(client_id__in=chunk).values_list(
-            "client_id", "oldest_on", "invoices"
+    table = ClientRecentInvoices._meta.db_table
+    rows = run_in_chunks(
+        f"SELECT client_id, oldest_on, invoices FROM {table} WHERE client_id IN ({{values}})",
+        sorted(external),
+    )
+    for pk, oldest, text in rows:
+        since[external[pk]] = (
+            oldest if isinstance(oldest, dt.date) else dt.date.fromisoformat(oldest)
         )
-        for pk, oldest, text in rows:
-            since[external[pk]], existing[pk] = oldest, text
-            if len(json.loads(text)) // 4 >= RECENT:
-                full.add(external[pk])
+        existing[pk] = text
+        if len(json.loads(text)) // 4 >= RECENT:
+            full.add(external[pk])
     return since, full, existing
 
 
