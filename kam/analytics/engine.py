@@ -194,8 +194,8 @@ PricePaid = tuple[str, int, int, int]
 # client, used only when at least two clients bought the product (a product one
 # client alone buys says nothing about what that client gets off). The average is
 # rounded to a millionth once per product and year; every sum after it is exact
-# decimal arithmetic, so the same lines always give the same figure (floating-point
-# sums depend on the order a parallel engine adds them in).
+# decimal arithmetic, so on one engine the same lines always give the same figure
+# (floating-point sums depend on the order a parallel engine adds them in).
 _PRICE_PAID = """
 WITH sold AS (
     SELECT client, product, EXTRACT(year FROM invoiced_on) AS y, quantity, net_amount, list_price
@@ -206,7 +206,7 @@ WITH sold AS (
 market AS (
     SELECT product, y,
         CAST(CAST(sum(net_amount) AS DOUBLE) / CAST(sum(quantity) AS DOUBLE)
-            AS DECIMAL(18, 6)) AS price,
+            AS DECIMAL(38, 6)) AS price,
         min(client) <> max(client) AS several_buyers
     FROM sold
     GROUP BY product, y

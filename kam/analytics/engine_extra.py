@@ -60,18 +60,17 @@ def yearly_categories(
 # The newest invoices of each client, newest first, as a flat JSON array (the text is
 # in a fixed order, so an unchanged list gives the same text and the refresh leaves its
 # row alone). Dates go through `to_json`, which writes ISO 8601 on every engine (a cast
-# to text would follow PostgreSQL's DateStyle). The last column, `sure`, is used by
-# `recent_invoices_since` (how many of the invoices read are certainly the newest).
+# to text would follow PostgreSQL's DateStyle). `{sure}` adds, for
+# `recent_invoices_since`, how many of the invoices read are certainly the newest.
 _RECENT_LISTS = f"""
 SELECT client, min(d), max(d),
     '[' || string_agg(
         CAST(to_json(invoice) AS VARCHAR) || ',' || CAST(to_json(d) AS VARCHAR)
             || ',' || CAST(n AS VARCHAR) || ',' || CAST(amount AS VARCHAR),
         ',' ORDER BY d DESC, invoice DESC
-    ) || ']',
-    max(sure)
+    ) || ']'{{sure}}
 FROM (
-    SELECT client, invoice, d, n, amount, sure,
+    SELECT *,
         row_number() OVER (PARTITION BY client ORDER BY d DESC, invoice DESC) AS rn
     FROM ({{per_invoice}}) AS per_invoice
 ) AS ranked
@@ -85,10 +84,11 @@ def _recent_sql(clients_from: str) -> str:
     return _RECENT_LISTS.format(
         per_invoice=f"""
         SELECT client, invoice, max(invoiced_on) AS d, count(*) AS n,
-            CAST(sum(net_amount) * 1000000 AS BIGINT) AS amount, 0 AS sure
+            CAST(sum(net_amount) * 1000000 AS BIGINT) AS amount
         FROM ledger_lines
         WHERE client IN ({clients_from})
-        GROUP BY client, invoice"""
+        GROUP BY client, invoice""",
+        sure="",
     )
 
 
@@ -114,7 +114,8 @@ _RECENT_SINCE = _RECENT_LISTS.format(
     SELECT p.client, p.invoice, p.d, p.n, p.amount,
         count(CASE WHEN b.since IS NULL OR p.d >= b.since THEN 1 END)
             OVER (PARTITION BY p.client) AS sure
-    FROM per_invoice AS p JOIN bounds AS b ON p.client = b.client"""
+    FROM per_invoice AS p JOIN bounds AS b ON p.client = b.client""",
+    sure=", max(sure)",
 )
 
 
@@ -124,15 +125,14 @@ def recent_invoices_of_active(store: Store, period: Period) -> list[RecentInvoic
         "SELECT DISTINCT client FROM ledger_lines "
         "WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NOT NULL"
     )
-    return [row[:4] for row in store.query(_recent_sql(active), [period.start, period.end])]
+    return store.query(_recent_sql(active), [period.start, period.end])
 
 
 def recent_invoices_of(store: Store, clients: Sequence[str]) -> list[RecentInvoices]:
     """The newest invoices of the named clients (one query, however many)."""
     if not clients:
         return []
-    rows = store.query(_recent_sql("SELECT unnest(CAST(? AS VARCHAR[]))"), [list(clients)])
-    return [row[:4] for row in rows]
+    return store.query(_recent_sql("SELECT unnest(CAST(? AS VARCHAR[]))"), [list(clients)])
 
 
 def recent_invoices_since(

@@ -220,7 +220,8 @@ def run_in_chunks(sql: str, values: Sequence[Any], params: Sequence[Any] = ()) -
     rows: list[Any] = []
     with connection.cursor() as cursor:
         for chunk in chunks(values):
-            cursor.execute(sql.format(values=", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(sql.replace("{values}", marks), [*params, *chunk])
             if cursor.description is not None:
                 rows.extend(cursor.fetchall())
     return rows

@@ -162,12 +162,16 @@ def touched_refresh(
     runs = year_runs(sorted(set(years)))
     written = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ledger") as ledger:
-        pending = [_run_ledger(ledger, store, run, touched) for run in runs]
-        listed = _recent_invoices_listed(touched, ids)
-        recent = ledger.submit(engine_extra.recent_invoices_since, store, listed[0], import_id)
-        for run, read in zip(runs, pending, strict=True):
-            written += _refresh_run(run, touched, ids, read)
-        _refresh_recent_invoices(store, touched, ids, listed, recent.result())
+        try:
+            pending = [_run_ledger(ledger, store, run, touched) for run in runs]
+            listed = _recent_invoices_listed(touched, ids)
+            recent = ledger.submit(engine_extra.recent_invoices_since, store, listed[0], import_id)
+            for run, read in zip(runs, pending, strict=True):
+                written += _refresh_run(run, touched, ids, read)
+            _refresh_recent_invoices(store, touched, ids, listed, recent.result())
+        except BaseException:
+            ledger.shutdown(cancel_futures=True)  # the queries not started yet are not run
+            raise
     _years_span_follow(store)
     snapshot_statistics_update()
     return written
@@ -392,7 +396,10 @@ def _refresh_recent_invoices(
     ones away (fewer than a full list remain certain): those clients are read whole.
     """
     _, full, existing = listed
-    short = {row[0] for row in read if row[0] in full and row[4] < RECENT}
+    # A full list that is not certain, or that the read found nothing of (every invoice
+    # from its date on went to another client): read whole.
+    sure = {row[0]: row[4] for row in read}
+    short = {client for client in full if sure.get(client, 0) < RECENT}
     fresh = [row[:4] for row in read if row[0] not in short]
     fresh.extend(engine_extra.recent_invoices_of(store, sorted(short)))
     write_recent_invoices(fresh, touched, ids, existing)

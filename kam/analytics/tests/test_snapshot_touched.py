@@ -662,6 +662,29 @@ def test_a_client_losing_its_newest_invoices_lists_older_ones_again(
     _assert_same(_tables(), _rebuilt(store), "old one in")
 
 
+def test_a_client_whose_listed_invoices_all_went_elsewhere_lists_its_older_ones(
+    store: Store, tmp_path: Path, incremental_calls: list[int]
+) -> None:
+    """The import moves every invoice of A's full list to A2 (an ERP id change) and
+    brings no line of A's: the bounded read finds nothing of A, which keeps a list of
+    what it has left, read whole."""
+    one = Decimal(1)
+
+    def sale(day: str, client: str, price: int) -> list[Line]:
+        return [Line(_day(day), client, "P1", "Tools", one, Decimal(price))]
+
+    first: Invoices = {"A00": sale("2023-01-01", "A", 10)}
+    first |= {f"A{i:02d}": sale(f"2023-02-{i:02d}", "A", i) for i in range(1, 11)}
+    ledger = Ledger(store, tmp_path)
+    ledger.load(first)
+    assert [i for i, *_ in _listed()["A"]] == [f"A{i:02d}" for i in range(10, 0, -1)]
+    ledger.load({f"A{i:02d}": sale(f"2023-02-{i:02d}", "A2", i) for i in range(1, 11)})
+    assert len(incremental_calls) == 1
+    assert _listed()["A"] == [("A00", _day("2023-01-01"), 1, to_micros(Decimal(10)))]
+    assert _listed() == ledger.recent()
+    _assert_same(_tables(), _rebuilt(store), "id change")
+
+
 # --- 4. an invoice whose lines straddle the client's listed dates ---------------------
 
 
