@@ -20,7 +20,6 @@ from typing import Any
 
 import pytest
 
-from kam.analytics import services
 from kam.analytics.engine_extra import RECENT_INVOICES
 from kam.analytics.models import (
     ClientRecentInvoices,
@@ -32,7 +31,6 @@ from kam.analytics.models import (
     to_micros,
 )
 from kam.analytics.services import snapshot_refresh
-from kam.analytics.snapshot_touched import touched_refresh
 from kam.clients.models import Client
 from kam.ledger.services import ledger_import
 from kam.ledger.store import Store
@@ -256,20 +254,6 @@ def _rebuilt(store: Store) -> dict[str, Any]:
 def _assert_same(incremental: dict[str, Any], rebuilt: dict[str, Any], step: object) -> None:
     for table in rebuilt:  # one table at a time: the first difference reads better
         assert incremental[table] == rebuilt[table], (step, table)
-
-
-@pytest.fixture
-def incremental_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the refreshes that took the incremental path."""
-    calls: list[int] = []
-    real = touched_refresh
-
-    def spy(**kwargs: Any) -> int:
-        calls.append(kwargs["import_id"])
-        return real(**kwargs)
-
-    monkeypatch.setattr(services, "touched_refresh", spy)
-    return calls
 
 
 # --- 1. random import sequences ------------------------------------------------------

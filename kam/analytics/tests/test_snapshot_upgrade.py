@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.apps import apps
 
-from kam.analytics import services
 from kam.analytics.models import SnapshotState
 from kam.analytics.services import snapshot_ensure_current
-from kam.analytics.snapshot_touched import touched_refresh
 from kam.ledger.services import ledger_import
 from kam.ledger.store import Store
 
@@ -29,21 +26,8 @@ def _file(path: Path, text: str) -> list[Path]:
     return [path]
 
 
-@pytest.fixture
-def incremental(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    calls: list[int] = []
-    real = touched_refresh
-
-    def spy(**kwargs: Any) -> int:
-        calls.append(kwargs["import_id"])
-        return real(**kwargs)
-
-    monkeypatch.setattr(services, "touched_refresh", spy)
-    return calls
-
-
 def test_after_the_upgrade_the_next_import_rebuilds_the_snapshot(
-    store: Store, tmp_path: Path, incremental: list[int]
+    store: Store, tmp_path: Path, incremental_calls: list[int]
 ) -> None:
     assert ledger_import(
         store=store, paths=_file(tmp_path / "a.csv", "F1,2024-01-02,C1,P1,1,10\n")
@@ -51,12 +35,12 @@ def test_after_the_upgrade_the_next_import_rebuilds_the_snapshot(
     assert ledger_import(
         store=store, paths=_file(tmp_path / "b.csv", "F2,2024-01-03,C2,P1,1,10\n")
     ).ok
-    assert len(incremental) == 1  # a current snapshot follows an import incrementally
+    assert len(incremental_calls) == 1  # a current snapshot follows an import incrementally
     MIGRATION.snapshot_mark_stale(apps, None)
     assert ledger_import(
         store=store, paths=_file(tmp_path / "c.csv", "F3,2024-01-04,C3,P1,1,10\n")
     ).ok
-    assert len(incremental) == 1  # the stale mark: rebuilt whole
+    assert len(incremental_calls) == 1  # the stale mark: rebuilt whole
     assert SnapshotState.objects.get().ledger_import_id == 3
 
 
