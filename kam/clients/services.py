@@ -39,11 +39,14 @@ def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tup
     Plain executemany rather than the ORM's bulk methods: an import can bring
     100k clients, and this runs several times faster.
     """
-    incoming = {cid: ((name or cid)[:255], (country or "")[:64]) for cid, name, country in rows}
+    incoming = {
+        cid: (name[:255] if name else None, country[:64] if country else None)
+        for cid, name, country in rows
+    }
     known = _known_clients(list(incoming))
     now = timezone.now()
     new = [
-        (cid, name, country, name, country, False, now, now)
+        (cid, name or cid, country or "", name, country, False, now, now)
         for cid, (name, country) in incoming.items()
         if cid not in known
     ]
@@ -52,10 +55,18 @@ def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tup
         if cid not in known:
             continue
         old_name, old_country, ledger_name, ledger_country = known[cid]
+        # A file that says nothing of a name or country (no such column, or empty
+        # cells) leaves them as they are: the ledger has no new word on them.
+        if name is None:
+            name = ledger_name
+        if country is None:
+            country = ledger_country
         values = (
-            name if _follows_ledger(old_name, ledger_name, placeholder=cid) else old_name,
+            name
+            if name is not None and _follows_ledger(old_name, ledger_name, placeholder=cid)
+            else old_name,
             country
-            if _follows_ledger(old_country, ledger_country, placeholder="")
+            if country is not None and _follows_ledger(old_country, ledger_country, placeholder="")
             else old_country,
             name,
             country,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kam.audit.models import AuditEvent
 from kam.audit.services import Actor
 from kam.clients.models import Client
 from kam.clients.services import client_update, clients_upsert
+from kam.ledger.services import ledger_import
+from kam.ledger.store import Store
 from kam.people.services import user_create
 
 
@@ -69,3 +73,35 @@ def test_a_few_clients_among_many_are_matched_by_id(others: int) -> None:
     assert _client("C3") == ("Gamma", "MD")
     assert all(_client(cid) == (name, "DE") for cid, name, _ in renamed[-3:])
     assert Client.objects.count() == others + 3
+
+
+@pytest.mark.django_db
+def test_a_file_without_names_or_countries_keeps_the_clients_own() -> None:
+    """An export with no name or country column (or empty cells) says nothing of them:
+    the names and countries the clients have stay, and a new client takes its id."""
+    clients_upsert(rows=[("C1", "Alpha SRL", "RO"), ("C2", "Beta SA", "MD")])
+    assert clients_upsert(rows=[("C1", None, None), ("C2", "", ""), ("C3", None, None)]) == (1, 0)
+    assert _client("C1") == ("Alpha SRL", "RO")
+    assert _client("C2") == ("Beta SA", "MD")
+    assert _client("C3") == ("C3", "")
+    clients_upsert(rows=[("C3", "Gamma", "UA"), ("C1", None, "MD")])  # later, the words come
+    assert _client("C3") == ("Gamma", "UA")
+    assert _client("C1") == ("Alpha SRL", "MD")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_without_a_name_column_keeps_the_names(store: Store, tmp_path: Path) -> None:
+    first = tmp_path / "a.csv"
+    first.write_text(
+        "invoice,date,client,client_name,country,product,quantity,unit_price\n"
+        "F1,2024-01-02,C1,Alpha SRL,RO,P1,1,10\n",
+        encoding="utf-8",
+    )
+    second = tmp_path / "b.csv"
+    second.write_text(
+        "invoice,date,client,product,quantity,unit_price\nF2,2024-02-02,C1,P1,1,10\n",
+        encoding="utf-8",
+    )
+    assert ledger_import(store=store, paths=[first]).ok
+    assert ledger_import(store=store, paths=[second]).ok
+    assert _client("C1") == ("Alpha SRL", "RO")
