@@ -9,15 +9,15 @@ from django.db import transaction
 from kam.analytics import engine, engine_extra
 from kam.analytics.models import ClientYearMetric, SnapshotState, YearSummary
 from kam.analytics.snapshot_extra import bulk_insert, bulk_load_settings, snapshot_details_refresh
-from kam.analytics.snapshot_touched import (
+from kam.analytics.snapshot_rows import (
     METRIC_COLUMNS,
     client_ids_of,
     metric_rows,
-    touched_refresh,
     unattributed_micros,
     year_runs,
     year_summary_write,
 )
+from kam.analytics.snapshot_touched import touched_refresh
 from kam.clients.models import Client
 from kam.common.periods import Period
 from kam.ledger.store import Store
