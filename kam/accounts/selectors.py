@@ -41,6 +41,7 @@ from kam.analytics.core.scoring import (
 from kam.analytics.models import ClientYearMetric, ClientYearRank, SnapshotState, from_micros
 from kam.clients.access import can_see_margins, sees_everything, visible_clients
 from kam.clients.models import AccountTeamMember, Client
+from kam.common.batches import chunks
 from kam.common.periods import Period
 
 
@@ -390,9 +391,8 @@ def _clients(ids: list[int], filters: CandidateFilters) -> dict[int, Client]:
     if not narrowed and len(wanted) > 2000:
         return {c.pk: c for c in qs.iterator(5000) if c.pk in wanted}
     found: dict[int, Client] = {}
-    chunk = list(wanted)
-    for i in range(0, len(chunk), 900):
-        found.update({c.pk: c for c in qs.filter(pk__in=chunk[i : i + 900])})
+    for chunk in chunks(list(wanted)):
+        found.update({c.pk: c for c in qs.filter(pk__in=chunk)})
     return found
 
 

@@ -28,6 +28,7 @@ from kam.analytics.models import (
 from kam.audit.models import AuditEvent
 from kam.clients.access import sees_everything, visible_clients
 from kam.clients.models import Client
+from kam.common.batches import chunks
 from kam.people.models import User
 
 SORTS = ("name", "-name", "revenue", "-revenue", "class", "-class", "country", "-country")
@@ -471,10 +472,10 @@ def category_revenue(*, year: int, client_ids: Iterable[int]) -> dict[int, dict[
     """
     wanted = list(client_ids)
     result: dict[int, dict[str, Decimal]] = {}
-    for i in range(0, len(wanted), 900):
-        rows = ClientYearCategories.objects.filter(
-            year=year, client_id__in=wanted[i : i + 900]
-        ).values_list("client_id", "totals")
+    for chunk in chunks(wanted):
+        rows = ClientYearCategories.objects.filter(year=year, client_id__in=chunk).values_list(
+            "client_id", "totals"
+        )
         for client_id, totals in rows:
             result[client_id] = {
                 category: from_micros(micros)

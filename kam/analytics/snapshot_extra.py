@@ -28,11 +28,11 @@ from kam.analytics.models import (
     ClientYearRank,
     YearSummary,
 )
+from kam.common.batches import chunks
 from kam.common.periods import Period
 from kam.ledger.store import Store
 
 _BATCH = 5000
-_ID_CHUNK = 900  # below SQLite's oldest limit on query parameters
 _SQLITE_CACHE_KIB = 64 * 1024
 _INDEX_LATER_ROWS = 20_000  # from here an empty table's indexes are built after the insert
 
@@ -204,11 +204,6 @@ def write_recent_invoices(
         sorted(gone + [row[0] for row in rows if row[0] in existing]),
     )
     bulk_insert(ClientRecentInvoices, ("client_id", "oldest_on", "newest_on", "invoices"), rows)
-
-
-def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), _ID_CHUNK):
-        yield items[i : i + _ID_CHUNK]
 
 
 def run_in_chunks(sql: str, values: Sequence[Any], params: Sequence[Any] = ()) -> list[Any]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from kam.audit.services import Actor, apply_changes, audit_changes
 from kam.clients.access import editable_clients
 from kam.clients.models import Client
+from kam.common.batches import chunks
 from kam.common.errors import DomainError
 from kam.people.models import Role
 
@@ -91,9 +92,6 @@ def clients_upsert(*, rows: Iterable[tuple[str, str | None, str | None]]) -> tup
     return len(new), len(changed)
 
 
-_ID_CHUNK = 900  # below SQLite's oldest limit on query parameters
-
-
 def _known_clients(ids: list[str]) -> dict[str, tuple[str, str, str | None, str | None]]:
     """Name, country and the ledger's name and country of the stored clients among `ids`.
 
@@ -105,9 +103,9 @@ def _known_clients(ids: list[str]) -> dict[str, tuple[str, str, str | None, str 
         rows = Client.objects.values_list(*columns).iterator(BATCH)
         return {row[0]: row[1:] for row in rows}
     known: dict[str, tuple[str, str, str | None, str | None]] = {}
-    for i in range(0, len(ids), _ID_CHUNK):
-        chunk = Client.objects.filter(external_id__in=ids[i : i + _ID_CHUNK])
-        known.update((row[0], row[1:]) for row in chunk.values_list(*columns))
+    for chunk in chunks(ids):
+        found = Client.objects.filter(external_id__in=chunk).values_list(*columns)
+        known.update((row[0], row[1:]) for row in found)
     return known
 
 
