@@ -84,6 +84,19 @@ def unattributed(store: Store, period: Period) -> tuple[int, Decimal]:
     return (int(rows[0][0]), Decimal(rows[0][1])) if rows else (0, ZERO)
 
 
+def yearly_unattributed(store: Store, period: Period) -> dict[int, tuple[int, int]]:
+    """Lines without a client id per calendar year of `period`: (count, net amount in
+    integer micros); years without any are left out. One scan for a run of years."""
+    rows = store.query(
+        "SELECT CAST(EXTRACT(year FROM invoiced_on) AS INTEGER), count(*), "
+        "CAST(sum(net_amount) * 1000000 AS BIGINT) FROM ledger_lines "
+        "WHERE invoiced_on >= ? AND invoiced_on < ? AND client IS NULL "
+        "GROUP BY CAST(EXTRACT(year FROM invoiced_on) AS INTEGER)",
+        [period.start, period.end],
+    )
+    return {int(year): (int(lines), int(micros)) for year, lines, micros in rows}
+
+
 def ledger_span(store: Store) -> LedgerSpan:
     rows = store.query(
         "SELECT min(invoiced_on), max(invoiced_on), count(*), "

@@ -97,9 +97,12 @@ def _refresh_years(store: Store, years: list[int]) -> int:
     ClientYearMetric.objects.filter(year__in=years).delete()
     rows = metric_rows(figures, ids, named, prices)
     bulk_insert(ClientYearMetric, METRIC_COLUMNS, rows)
+    unattributed = unattributed_micros(store, years)
+    revenues: dict[int, dict[str, int]] = {year: {} for year in years}
+    for f in figures:
+        revenues[f.year][f.client] = f.revenue
     for year in years:
-        revenues = {f.client: f.revenue for f in figures if f.year == year}
-        year_summary_write(year, revenues, unattributed_micros(store, year))
+        year_summary_write(year, revenues[year], unattributed[year])
     snapshot_details_refresh(
         store=store,
         years=years,

@@ -3,13 +3,13 @@ both write (`services.snapshot_refresh`, `snapshot_touched.touched_refresh`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kam.analytics import engine
 from kam.analytics.core.concentration import concentration_of_units
 from kam.analytics.engine import ClientYear
-from kam.analytics.models import YearSummary, to_micros
+from kam.analytics.models import YearSummary
 from kam.analytics.snapshot_extra import run_in_chunks
 from kam.clients.models import Client
 from kam.common.periods import Period
@@ -73,10 +73,14 @@ def year_summary_write(year: int, revenues: dict[str, int], unattributed: tuple[
     )
 
 
-def unattributed_micros(store: Store, year: int) -> tuple[int, int]:
-    """Lines without a client in `year` and their net amount in micros."""
-    lines, amount = engine.unattributed(store, Period.year(year))
-    return lines, to_micros(amount)
+def unattributed_micros(store: Store, years: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Lines without a client and their net amount in micros, for each of the consecutive
+    `years` ((0, 0) for a year without any): one ledger scan, however many years."""
+    if not years:
+        return {}
+    period = Period(Period.year(years[0]).start, Period.year(years[-1]).end)
+    found = engine.yearly_unattributed(store, period)
+    return {year: found.get(year, (0, 0)) for year in years}
 
 
 def year_runs(years: list[int]) -> list[list[int]]:

@@ -78,16 +78,12 @@ def _run_ledger(
         pool.submit(engine.yearly_client_totals, store, period, clients=touched),
         pool.submit(engine_extra.yearly_categories, store, period, clients=touched),
         pool.submit(_prices, store, period),
-        pool.submit(_unattributed, store, years),
+        pool.submit(unattributed_micros, store, years),
     )
 
 
 def _prices(store: Store, period: Period) -> Prices:
     return {(c, y): (paid, ref) for c, y, paid, ref in engine.yearly_prices_paid(store, period)}
-
-
-def _unattributed(store: Store, years: list[int]) -> dict[int, tuple[int, int]]:
-    return {year: unattributed_micros(store, year) for year in years}
 
 
 def touched_refresh(
@@ -128,8 +124,10 @@ def _years_span_follow(store: Store) -> None:
     span = engine.ledger_span(store)
     wanted = set(range(span.first.year, span.last.year + 1)) if span.first and span.last else set()
     have = set(YearSummary.objects.values_list("year", flat=True))
-    for year in sorted(wanted - have):
-        year_summary_write(year, {}, unattributed_micros(store, year))
+    for run in year_runs(sorted(wanted - have)):
+        unattributed = unattributed_micros(store, run)
+        for year in run:
+            year_summary_write(year, {}, unattributed[year])
     gone = sorted(have - wanted)
     for model in (YearSummary, ClientYearMetric, ClientYearRank, ClientYearCategories):
         model.objects.filter(year__in=gone).delete()
