@@ -28,20 +28,30 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     imp = sub.add_parser("import", help="import sales ledger files (CSV, TSV, XLSX, Parquet)")
-    imp.add_argument("paths", nargs="+", type=Path)
-    imp.add_argument("--map", action="append", default=[], metavar="FIELD=HEADER")
+    imp.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="files of one import (.gz too)"
+    )
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="read FIELD from the column HEADER (repeatable), e.g. --map client='Cod client'",
+    )
     imp.add_argument("--mapping", metavar="NAME", help="use a saved column mapping")
-    imp.add_argument("--save-mapping", metavar="NAME", help="save the mapping used")
+    imp.add_argument(
+        "--save-mapping", metavar="NAME", help="save the mapping used (not with --dry-run)"
+    )
     imp.add_argument("--sheet", metavar="NAME", help="XLSX sheet (default: the first)")
     imp.add_argument("--decimal", choices=["point", "comma"], help="force the decimal separator")
     imp.add_argument("--dry-run", action="store_true", help="check and report, change nothing")
     imp.add_argument("--format", choices=["table", "json"], default="table")
 
     ana = sub.add_parser("analyze", help="key-client concentration of a period")
-    ana.add_argument("--year", type=int)
-    ana.add_argument("--from", dest="date_from", metavar="DATE")
-    ana.add_argument("--to", dest="date_to", metavar="DATE", help="exclusive end date")
-    ana.add_argument("--top", type=int, default=20)
+    ana.add_argument("--year", type=int, help="a (fiscal) year; default: the latest in the ledger")
+    ana.add_argument("--from", dest="date_from", metavar="DATE", help="first day, YYYY-MM-DD")
+    ana.add_argument("--to", dest="date_to", metavar="DATE", help="exclusive end date, YYYY-MM-DD")
+    ana.add_argument("--top", type=int, default=20, metavar="N", help="largest clients listed (20)")
     ana.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     sel = sub.add_parser("select", help="key-account candidates of a year, ranked by score")
@@ -75,9 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("--reason", required=True)
 
     demo = sub.add_parser("demo", help="generate and import a believable demo ledger")
-    demo.add_argument("--clients", type=int, default=400)
-    demo.add_argument("--lines", type=int, default=60_000)
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument(
+        "--clients",
+        type=int,
+        default=400,
+        help="clients invoices are drawn from (400); with few lines some buy nothing",
+    )
+    demo.add_argument("--lines", type=int, default=60_000, help="invoice lines (60000)")
+    demo.add_argument("--seed", type=int, default=7, help="the same seed gives the same ledger")
     demo.add_argument("--output", type=Path, help="also keep the generated CSV here")
     demo.add_argument("--if-empty", action="store_true", help="only when the ledger is empty")
 
@@ -110,8 +125,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kam {args.command}: {error}", file=sys.stderr)
         return EXIT_ERROR
     except OperationalError as error:
+        hint = ""
+        if "no such table" in str(error) or "does not exist" in str(error):
+            hint = " (a new database: run `kam migrate` first, or `kam setup`)"
         print(
-            f"kam {args.command}: the operational database is unavailable: {_first_line(error)}",
+            f"kam {args.command}: the operational database is unavailable: "
+            f"{_first_line(error)}{hint}",
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -177,9 +196,11 @@ def _analyze(args: argparse.Namespace) -> int:
 
     store = ledger_store()
     snapshot_ensure_current(store=store)
-    if args.year and (args.date_from or args.date_to):
+    if args.top < 1:
+        raise PeriodError("--top is at least 1")
+    if args.year is not None and (args.date_from or args.date_to):
         raise PeriodError("give either --year or --from/--to, not both")
-    if args.year:
+    if args.year is not None:
         period = Period.year(args.year, start_month=settings.KAM_FISCAL_YEAR_START)
     elif args.date_from or args.date_to:
         if not (args.date_from and args.date_to):
@@ -226,9 +247,11 @@ def _select(args: argparse.Namespace) -> int:
 
     snapshot_ensure_current(store=ledger_store())
     years = scoring_years()
-    year = args.year or (years[0] if years else None)
+    year = args.year if args.year is not None else (years[0] if years else None)
     if year is None or year not in years:
-        raise AccountsError(f"no figures for {year}" if year else "no figures yet: import a ledger")
+        raise AccountsError(
+            f"no figures for {year}" if year is not None else "no figures yet: import a ledger"
+        )
     if args.model and not ScoringModel.objects.filter(name=args.model).exists():
         names = ", ".join(ScoringModel.objects.values_list("name", flat=True))
         raise AccountsError(f"no scoring model named {args.model!r} (there are: {names})")

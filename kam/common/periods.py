@@ -12,6 +12,12 @@ class PeriodError(DomainError):
     code = "invalid_period"
 
 
+# The years a ledger line may be dated in: an ERP's placeholder date (9999-12-31) or
+# a typed year (0024) is refused at import rather than analysed as centuries of ledger.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Period:
     start: dt.date
@@ -24,6 +30,8 @@ class Period:
     @classmethod
     def year(cls, year: int, *, start_month: int = 1) -> Period:
         """The (fiscal) year that starts in `start_month` of `year`."""
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise PeriodError(f"a year is between {FIRST_YEAR} and {LAST_YEAR} (not {year})")
         start = dt.date(year, start_month, 1)
         return cls(start, dt.date(year + 1, start_month, 1))
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from kam.common.periods import FIRST_DAY, LAST_DAY
 from kam.ledger.parsing import (
     DATE_FORMATS,
     NUMERIC_FIELDS,
@@ -456,20 +457,27 @@ def _problem_checks(
             f"not a date (expected {shape})",
         ),
         (
-            f.get("net_amount") or f["unit_price"],
-            "NULL",
-            # No amount, and not because a value is "not a number" (reported as that):
-            # a quantity without a unit price has no amount either.
-            "net_amount IS NULL AND "
-            + " AND ".join(
-                f"(_raw_{x} IS NULL OR _num_{x} IS NOT NULL)"
-                for x in NUMERIC_FIELDS
-                if x in f and x in ("net_amount", "quantity", "unit_price")
-            )
-            + (f" AND NOT ({product_known})" if product else ""),
-            "missing amount (no net amount, or no quantity and unit price)",
+            f["date"],
+            "_raw_date",
+            f"invoiced_on < DATE '{FIRST_DAY}' OR invoiced_on > DATE '{LAST_DAY}'",
+            f"a date outside {FIRST_DAY} … {LAST_DAY} (a placeholder, or a mistyped year?)",
         ),
     ]
+    # No amount, and not because a value is "not a number" (reported as that).
+    numbers_read = " AND ".join(
+        f"(_raw_{x} IS NULL OR _num_{x} IS NOT NULL)"
+        for x in ("net_amount", "quantity", "unit_price")
+        if x in f
+    )
+    no_amount = f"net_amount IS NULL AND {numbers_read}"
+    if product:  # point at the missing half of quantity × unit price
+        without_net = " (and no net amount)" if "net_amount" in f else ""
+        checks += [
+            (f[x], "NULL", f"{no_amount} AND _raw_{x} IS NULL", f"missing {label}{without_net}")
+            for x, label in (("quantity", "quantity"), ("unit_price", "unit price"))
+        ]
+    else:
+        checks.append((f["net_amount"], "NULL", no_amount, "missing net amount"))
     if product:
         checks.append(
             (

@@ -112,20 +112,54 @@ def test_unparseable_date_quantity_and_price_are_each_pointed_at(
     }
 
 
-@pytest.mark.parametrize(("quantity", "price"), [("2", ""), ("", "10")])
-def test_a_line_without_any_way_to_its_amount_is_pointed_at(
-    store: Store, tmp_path: Path, before: State, quantity: str, price: str
+@pytest.mark.parametrize(
+    ("quantity", "price", "missing"),
+    [
+        ("2", "", [("unit_price", "missing unit price")]),
+        ("", "10", [("quantity", "missing quantity")]),
+        ("", "", [("quantity", "missing quantity"), ("unit_price", "missing unit price")]),
+    ],
+)
+def test_the_missing_half_of_quantity_times_price_is_pointed_at(
+    store: Store,
+    tmp_path: Path,
+    before: State,
+    quantity: str,
+    price: str,
+    missing: list[tuple[str, str]],
 ) -> None:
     rows = [*CHANGED, ("F13", "2024-02-02", "C1", "Alpha", "P1", quantity, price)]
     report = ledger_import(store=store, paths=[write_text(tmp_path / "s.csv", csv_text(rows))])
     assert report.problems == [
-        ImportProblem(
-            "s.csv",
-            4,
-            "unit_price",
-            None,
-            "missing amount (no net amount, or no quantity and unit price)",
-        )
+        ImportProblem("s.csv", 4, column, None, reason) for column, reason in missing
+    ]
+    assert _last_job().status == ImportJob.Status.REFUSED
+
+
+def test_a_line_without_its_net_amount_is_pointed_at(
+    store: Store, tmp_path: Path, before: State
+) -> None:
+    text = "invoice,date,client,product,net_amount\nF1,2024-01-05,C1,P1,\nF2,2024-01-05,C1,P1,3\n"
+    report = ledger_import(store=store, paths=[write_text(tmp_path / "s.csv", text)])
+    assert report.problems == [ImportProblem("s.csv", 2, "net_amount", None, "missing net amount")]
+
+
+def test_a_placeholder_date_or_a_mistyped_year_is_refused(
+    store: Store, tmp_path: Path, before: State
+) -> None:
+    rows = [
+        *CHANGED,
+        ("F15", "9999-12-31", "C1", "Alpha", "P1", "1", "1"),
+        ("F16", "0024-03-01", "C1", "Alpha", "P1", "1", "1"),
+        ("F17", "1899-12-31", "C1", "Alpha", "P1", "1", "1"),
+        ("F18", "1900-01-01", "C1", "Alpha", "P1", "1", "1"),  # the first day allowed
+        ("F19", "2999-12-31", "C1", "Alpha", "P1", "1", "1"),  # the last
+    ]
+    report = ledger_import(store=store, paths=[write_text(tmp_path / "s.csv", csv_text(rows))])
+    reason = "a date outside 1900-01-01 … 2999-12-31 (a placeholder, or a mistyped year?)"
+    assert report.problems == [
+        ImportProblem("s.csv", row, "date", value, reason)
+        for row, value in ((4, "9999-12-31"), (5, "0024-03-01"), (6, "1899-12-31"))
     ]
     assert _last_job().status == ImportJob.Status.REFUSED
 

@@ -206,6 +206,25 @@ def test_analyze_refuses_a_year_together_with_dates(
     assert "give either --year or --from/--to" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        (["--year", "0"], "a year is between 1900 and 2999 (not 0)"),
+        (["--year", "99999"], "a year is between 1900 and 2999 (not 99999)"),
+        (["--year", "-5"], "a year is between 1900 and 2999 (not -5)"),
+        (["--year", "0", "--from", "2024-01-01", "--to", "2024-02-01"], "give either --year"),
+        (["--top", "0"], "--top is at least 1"),
+        (["--top", "-1"], "--top is at least 1"),
+    ],
+)
+def test_analyze_refuses_a_year_or_a_top_out_of_range(
+    home: Path, capsys: pytest.CaptureFixture[str], arguments: list[str], reason: str
+) -> None:
+    assert main(["analyze", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"kam analyze: {reason}") and "Traceback" not in err
+
+
 def test_an_unreachable_postgresql_ledger_exits_2_and_fails_the_job(
     home: Path, settings: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,3 +235,21 @@ def test_an_unreachable_postgresql_ledger_exits_2_and_fails_the_job(
     job = ImportJob.objects.get()
     assert job.status == ImportJob.Status.FAILED and "cannot connect" in job.message
     assert clients_table() == []
+
+
+def test_a_database_without_tables_is_told_to_migrate(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.db import OperationalError
+
+    from kam import cli
+
+    def missing(_: object) -> int:
+        raise OperationalError("no such table: ledger_importjob")
+
+    monkeypatch.setitem(cli.COMMANDS, "analyze", missing)
+    assert main(["analyze"]) == 2
+    assert capsys.readouterr().err == (
+        "kam analyze: the operational database is unavailable: no such table: "
+        "ledger_importjob (a new database: run `kam migrate` first, or `kam setup`)\n"
+    )
