@@ -212,6 +212,9 @@ class ColumnMapping:
         return self.fields.get(field)
 
 
+_REPEAT_MARK = re.compile(r" \(\d+\)$")  # what `readers.unique_headers` adds to a repeat
+
+
 def map_headers(
     headers: Sequence[str],
     *,
@@ -233,7 +236,8 @@ def map_headers(
     taken = set(fields.values())
     claims: dict[str, list[str]] = {}
     for header in headers:
-        claimed = _ALIAS_INDEX.get(normalise_header(header))
+        # A repeated header ("client", "client (2)") claims the same field twice.
+        claimed = _ALIAS_INDEX.get(normalise_header(_REPEAT_MARK.sub("", header)))
         if claimed and claimed not in fields and header not in taken:
             claims.setdefault(claimed, []).append(header)
     for field, claimants in claims.items():
@@ -379,6 +383,12 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, str]:
         field, sep, header = pair.partition("=")
         if not sep or not field.strip() or not header:
             raise ImportRefusedError(f"--map takes FIELD=HEADER, not {pair!r}")
-        result[field.strip()] = header
+        field = field.strip()
+        if field in result and result[field] != header:
+            raise ImportRefusedError(
+                f"--map {field}= is given twice ({result[field]!r} and {header!r}): "
+                "give one column per field"
+            )
+        result[field] = header
     _check_known_fields(result)
     return result

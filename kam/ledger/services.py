@@ -138,7 +138,7 @@ def ledger_import(
             status = ImportJob.Status.FOLLOW_UP_FAILED
             message = follow_up_message(report.follow_up_error)
         _finish(job, report, hashes, status, started, message)
-    if report.ok and save_mapping and report.files[0].mapping:
+    if report.ok and save_mapping and report.files[0].mapping and not dry_run:
         SavedMapping.objects.update_or_create(
             name=save_mapping, defaults={"fields": report.files[0].mapping.fields}
         )

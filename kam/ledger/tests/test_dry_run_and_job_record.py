@@ -153,6 +153,15 @@ def test_a_mapping_is_not_saved_from_an_import_with_problems(store: Store, tmp_p
     assert not SavedMapping.objects.filter(name="erp").exists()
 
 
+def test_a_dry_run_saves_no_mapping(store: Store, tmp_path: Path) -> None:
+    path = write_text(tmp_path / "s.csv", csv_text(ROWS, ERP_HEADER))
+    report = ledger_import(
+        store=store, paths=[path], given=ERP_MAP, save_mapping="erp", dry_run=True
+    )
+    assert report.ok and report.dry_run
+    assert not SavedMapping.objects.filter(name="erp").exists()
+
+
 def test_an_unknown_saved_mapping_is_refused_with_the_known_ones(
     store: Store, tmp_path: Path
 ) -> None:

@@ -125,6 +125,28 @@ def test_two_headers_claiming_the_same_field_are_refused() -> None:
     assert "--map client=HEADER" in message
 
 
+def test_a_repeated_header_is_refused_not_read_from_its_first_column() -> None:
+    # The reader names the second "Client" column "Client (2)".
+    with pytest.raises(ImportRefusedError) as refused:
+        map_headers(["Invoice", "Date", "SKU", "Sales", "Client", "Client (2)"], file_name="f")
+    assert "columns 'Client', 'Client (2)' could all be 'client'" in str(refused.value)
+    settled = map_headers(
+        ["Invoice", "Date", "SKU", "Sales", "Client", "Client (2)"],
+        given={"client": "Client (2)"},
+        file_name="f",
+    )
+    assert settled.fields["client"] == "Client (2)"
+
+
+def test_the_same_field_mapped_to_two_headers_is_refused() -> None:
+    with pytest.raises(ImportRefusedError) as refused:
+        parse_overrides(["client=customer_id", "client=company_name"])
+    assert str(refused.value) == (
+        "--map client= is given twice ('customer_id' and 'company_name'): give one column per field"
+    )
+    assert parse_overrides(["client=A", "client=A"]) == {"client": "A"}
+
+
 def test_two_claimants_are_settled_by_naming_one_with_map() -> None:
     headers = ["Invoice", "Date", "SKU", "Sales", "Client", "Customer ID"]
     mapping = map_headers(headers, given={"client": "Customer ID"}, file_name="f.csv")
