@@ -155,12 +155,23 @@ def detect_encoding(sample: bytes) -> str:
 
 
 _CP1250_HINTS = set("ăâîşţșțĂÂÎŞŢȘȚąćęłńśźżčďěňřšťůžĄĆĘŁŃŚŹŻČĎĚŇŘŠŤŮŽőűŐŰ")
-_CP1252_HINTS = set("àáãäåæçèéêëìíïñòóôõöøùúûüýÿßÀÁÃÄÅÆÇÈÉÊËÌÍÏÑÒÓÔÕÖØÙÚÛÜÝ€£")
+_CP1252_HINTS = set("àáãäåæçèéêëìíïñòóôõöøùúûüýÿßœŒÀÁÃÄÅÆÇÈÉÊËÌÍÏÑÒÓÔÕÖØÙÚÛÜÝ€£")
+# The bytes the two code pages read differently: only they tell them apart (ä, é, ß,
+# â, î... are the same byte in both, so a German name says nothing against cp1250).
+_TELLING = {
+    b
+    for b in range(0x80, 0x100)
+    if bytes([b]).decode("cp1250", errors="replace")
+    != bytes([b]).decode("cp1252", errors="replace")
+}
 
 
 def _windows_codepage(sample: bytes) -> str:
-    east = sum(ch in _CP1250_HINTS for ch in sample.decode("cp1250", errors="replace"))
-    west = sum(ch in _CP1252_HINTS for ch in sample.decode("cp1252", errors="replace"))
+    """cp1250 when more of the telling bytes read as Central European letters than as
+    Western ones; cp1252 on a tie (the two read every other byte alike)."""
+    telling = bytes(b for b in sample if b in _TELLING)
+    east = sum(ch in _CP1250_HINTS for ch in telling.decode("cp1250", errors="replace"))
+    west = sum(ch in _CP1252_HINTS for ch in telling.decode("cp1252", errors="replace"))
     return "cp1250" if east > west else "cp1252"
 
 

@@ -78,6 +78,35 @@ def test_a_windows_1250_file_keeps_romanian_letters(store: Store, tmp_path: Path
     ]
 
 
+def test_a_windows_1250_file_with_western_names_is_still_read_as_1250(
+    store: Store, tmp_path: Path
+) -> None:
+    # ü é ß are the same bytes in both code pages: they must not outvote ă and ţ.
+    header = "Nr. factură;Cod client;Cod articol;Cantitate;Preţ unitar;Data;Denumire client"
+    rows = [
+        ("F1", "C1", "P1", "2", "1.234,56", "2024-03-01", "Müller Großhandel GmbH"),
+        ("F2", "C2", "P1", "3", "100,00", "2024-03-02", "Société Générale"),
+    ]
+    report = import_text(store, tmp_path, csv_text(rows, header, ";"), encoding="cp1250")
+    assert report.ok, report.problems
+    assert report.files[0].mapping is not None
+    assert report.files[0].mapping.fields["unit_price"] == "Preţ unitar"
+    assert [(r[4], r[7]) for r in _lines(store)] == [
+        ("Müller Großhandel GmbH", D("1234.56")),
+        ("Société Générale", D("100")),
+    ]
+
+
+@pytest.mark.parametrize("name", ["Cœur de France", "España Sañudo", "São João Ltda"])
+def test_western_names_whose_letters_1250_also_has_stay_western(
+    store: Store, tmp_path: Path, name: str
+) -> None:
+    text = csv_text([("F1", "2024-03-05", "C1", name, "P1", "2", "3.5")])
+    report = import_text(store, tmp_path, text, encoding="cp1252")
+    assert report.ok, report.problems
+    assert [r[4] for r in _lines(store)] == [name]
+
+
 def test_a_windows_1252_file_keeps_western_letters(store: Store, tmp_path: Path) -> None:
     name = "Café Müller & Søn, Zürich"
     text = csv_text([("F1", "2024-03-05", "C1", f'"{name}"', "P1", "2", "3.5")])
