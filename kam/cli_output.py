@@ -6,17 +6,20 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from kam.common.money import CENT
+
 
 def _money(amount: object) -> str:
-    """Thousands grouped, two decimals, for people; JSON keeps the exact text."""
-    return f"{Decimal(str(amount)):,.2f}"
+    """Thousands grouped, two decimals rounded half up as the pages round them (9,296.685
+    shows 9,296.69); JSON keeps the exact text."""
+    return f"{Decimal(str(amount)).quantize(CENT, ROUND_HALF_UP):,.2f}"
 
 
 if TYPE_CHECKING:

@@ -253,3 +253,14 @@ def test_a_database_without_tables_is_told_to_migrate(
         "kam analyze: the operational database is unavailable: no such table: "
         "ledger_importjob (a new database: run `kam migrate` first, or `kam setup`)\n"
     )
+
+
+def test_the_table_rounds_money_half_up_as_the_pages_do(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [("F1", "2024-02-01", "C1", "Alpha SRL", "P1", "1", "9296.685", "")]
+    assert main(["import", str(_sales(home, rows))]) == 0
+    capsys.readouterr()
+    assert main(["analyze", "--year", "2024"]) == 0
+    out = capsys.readouterr().out
+    assert "9,296.69" in out and "9,296.68" not in out
