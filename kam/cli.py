@@ -546,7 +546,8 @@ def _catch_up() -> None:
 
 
 def _setup_command(args: argparse.Namespace) -> int:
-    from kam.people.services import demo_user_ensure
+    from kam.ledger.selectors import ledger_holds_own_data
+    from kam.people.services import demo_user_ensure, demo_user_exists
 
     _migrate(args)
     _catch_up()
@@ -555,6 +556,10 @@ def _setup_command(args: argparse.Namespace) -> int:
             command="setup", clients=400, lines=60_000, seed=7, output=None, if_empty=True
         )
     )
+    if ledger_holds_own_data() and not demo_user_exists():
+        # A director with a published password has no place beside a real ledger.
+        print("no demo sign-in beside your own ledger: add people with kam createuser")
+        return EXIT_OK
     username, password = demo_user_ensure()
     if password:
         print(f"demo sign-in: {username} / {password}")

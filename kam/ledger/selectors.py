@@ -14,6 +14,12 @@ def ledger_store() -> Store:
     return open_store(settings.KAM_LEDGER_URL, memory_limit=settings.KAM_LEDGER_MEMORY)
 
 
+def ledger_holds_own_data() -> bool:
+    """Whether an import other than the demo's reached the ledger."""
+    committed = ImportJob.objects.filter(ledger_import_id__isnull=False)
+    return committed.exclude(operator="demo").exists()
+
+
 def recent_import_jobs(*, limit: int = 20) -> list[ImportJob]:
     return list(ImportJob.objects.select_related("created_by")[:limit])
 

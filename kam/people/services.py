@@ -222,6 +222,10 @@ def demo_sign_in() -> tuple[str, str] | None:
     return DEMO_USERNAME, _demo_password()
 
 
+def demo_user_exists() -> bool:
+    return User.objects.filter(username=DEMO_USERNAME).exists()
+
+
 def demo_user_ensure() -> tuple[str, str | None]:
     """The demo director for a local trial, created once; never in production."""
     if settings.PRODUCTION:
