@@ -24,7 +24,7 @@ def _money(amount: object) -> str:
 
 if TYPE_CHECKING:
     from kam.analytics.selectors import Analysis
-    from kam.ledger.services import ImportReport
+    from kam.ledger.services import FileReport, ImportReport
     from kam.ledger.services import Progress as ProgressFn
 
 console = Console(highlight=False, soft_wrap=True)
@@ -74,6 +74,8 @@ def print_import_report(report: ImportReport, *, as_json: bool) -> None:
             for field, header in file.mapping.fields.items():
                 table.add_row(field, header, file.mapping.sources[field])
             console.print(table)
+        if reading := _reading(file):
+            console.print(f"{file.name}: {reading}")
     if not report.ok:
         _print_problems(report)
         return
@@ -84,6 +86,22 @@ def print_import_report(report: ImportReport, *, as_json: bool) -> None:
         + ("" if report.dry_run else f"; replaced {report.lines_replaced:,} earlier lines")
         + f" in {report.duration_ms / 1000:.1f} s (job #{report.job_id})"
     )
+
+
+def _reading(file: FileReport) -> str:
+    """How the file's dates and numbers were read, e.g. "dates read as DD/MM/YYYY,
+    numbers with a decimal comma": an ambiguous 03/01/2024 is read as the file's
+    other dates say, and a person should see which way."""
+    from kam.ledger.parsing import date_shape
+
+    parts = [f"dates read as {date_shape(file.date_format)}"] if file.date_format else []
+    styles = sorted(set(file.decimal_styles.values()))
+    if len(styles) == 1:
+        parts.append(f"numbers with a decimal {styles[0]}")
+    for style in styles if len(styles) > 1 else []:
+        fields = sorted(f for f, s in file.decimal_styles.items() if s == style)
+        parts.append(f"decimal {style} in {', '.join(fields)}")
+    return ", ".join(parts)
 
 
 def _print_problems(report: ImportReport) -> None:

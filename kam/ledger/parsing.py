@@ -351,6 +351,12 @@ DATE_FORMATS: tuple[str, ...] = (
 )
 
 
+def date_shape(date_format: str | None) -> str:
+    """A date format as people write it: `%d.%m.%Y` -> `DD.MM.YYYY`."""
+    shape = (date_format or "%Y-%m-%d").replace("%Y", "YYYY").replace("%m", "MM")
+    return shape.replace("%d", "DD").replace("%H", "hh").replace("%M", "mm").replace("%S", "ss")
+
+
 def best_date_format(parsed_counts: Mapping[str, int]) -> str:
     """The format that reads the most values; earlier (day-first) formats win ties."""
     return max(DATE_FORMATS, key=lambda fmt: (parsed_counts.get(fmt, 0), -DATE_FORMATS.index(fmt)))

@@ -22,6 +22,7 @@ from kam.ledger.parsing import (
     ImportProblem,
     SeparatorCounts,
     best_date_format,
+    date_shape,
     decimal_style,
 )
 from kam.ledger.readers import RawTable
@@ -444,8 +445,7 @@ def _problem_checks(
     f = mapping.fields
     product = {"quantity", "unit_price"} <= set(f)
     product_known = "_num_quantity IS NOT NULL AND _num_unit_price IS NOT NULL"
-    shape = (date_format or "%Y-%m-%d").replace("%Y", "YYYY").replace("%m", "MM")
-    shape = shape.replace("%d", "DD").replace("%H", "hh").replace("%M", "mm").replace("%S", "ss")
+    shape = date_shape(date_format)
     checks = [
         (f["invoice"], "NULL", "invoice IS NULL", "missing invoice number"),
         (f["product"], "NULL", "product IS NULL", "missing product id"),

@@ -264,3 +264,13 @@ def test_the_table_rounds_money_half_up_as_the_pages_do(
     assert main(["analyze", "--year", "2024"]) == 0
     out = capsys.readouterr().out
     assert "9,296.69" in out and "9,296.68" not in out
+
+
+def test_the_report_says_how_dates_and_numbers_were_read(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = "invoice;date;client;product;quantity;unit_price\nF1;03/01/2024;C1;P1;1;10,5\n"
+    path = write_text(home / "day-first.csv", text)
+    assert main(["import", "--dry-run", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "day-first.csv: dates read as DD/MM/YYYY, decimal comma in unit_price" in out
