@@ -103,7 +103,8 @@ def stage_raw(
 ) -> tuple[RawTable, list[ImportProblem]]:
     """Load `path` into temp table `table` (all VARCHAR) or refuse it."""
     if not path.is_file():
-        raise ImportRefusedError(f"{path}: no such file")
+        what = "a folder" if path.is_dir() else "not a file" if path.exists() else "no such file"
+        raise ImportRefusedError(f"{path}: {what}; give the path of a ledger file")
     sample, gzipped = sniff(path)
     if not sample.strip():
         raise ImportRefusedError(f"{path.name}: the file is empty")

@@ -339,8 +339,17 @@ def test_a_line_in_another_currency_is_refused(
 
 
 def test_a_file_that_does_not_exist_is_refused(store: Store, tmp_path: Path, before: State) -> None:
-    with pytest.raises(ImportRefusedError, match="no such file"):
+    with pytest.raises(ImportRefusedError, match="missing.csv: no such file; give the path"):
         ledger_import(store=store, paths=[tmp_path / "missing.csv"])
+
+
+def test_a_folder_or_a_device_is_refused_as_what_it_is(
+    store: Store, tmp_path: Path, before: State
+) -> None:
+    with pytest.raises(ImportRefusedError, match=r": a folder; give the path of a ledger file"):
+        ledger_import(store=store, paths=[tmp_path])
+    with pytest.raises(ImportRefusedError, match=r"/dev/null: not a file; give the path"):
+        ledger_import(store=store, paths=[Path("/dev/null")])
 
 
 def test_a_postgresql_ledger_that_cannot_be_reached_fails_the_job_clearly(
