@@ -162,6 +162,8 @@ class DuckDBStore:
         return con
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if not self.path.exists():  # nothing imported yet (or a mistyped path): create nothing
+            return []
         with contextlib.closing(self._connect(read_only=True)) as con:
             if not _has_schema(con):
                 return []

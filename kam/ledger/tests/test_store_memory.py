@@ -35,7 +35,15 @@ def test_the_default_comes_from_the_setting(settings: object, tmp_path: Path) ->
     settings.KAM_LEDGER_URL = f"duckdb:///{tmp_path / 'ledger.duckdb'}"  # type: ignore[attr-defined]
     settings.KAM_LEDGER_MEMORY = "400MiB"  # type: ignore[attr-defined]
     store = ledger_store()
+    with store.staging():  # creates the ledger file
+        pass
     assert store.query("SELECT current_setting('memory_limit')") == [("400.0 MiB",)]
+
+
+def test_reading_a_ledger_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    store = open_store(f"duckdb:///{tmp_path / 'mistyped' / 'ledger.duckdb'}")
+    assert store.query("SELECT count(*) FROM ledger_lines") == []
+    assert not (tmp_path / "mistyped").exists()
 
 
 @pytest.mark.parametrize("value", ["", "lots", "1 GB; DROP TABLE x", "-1GB", "GB"])
