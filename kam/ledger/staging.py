@@ -295,8 +295,9 @@ def _ambiguous(con: duckdb.DuckDBPyConnection, table: str, header: str, file: st
         row,
         header,
         value,
-        "cannot tell the decimal separator of this column (1,234 may be 1.234 or 1234); "
-        "use --decimal comma or --decimal point",
+        "cannot tell the decimal separator of this column (1,234 may be 1.234 or 1234): "
+        "choose it (Decimal separator on the import page, --decimal comma|point on the "
+        "command line)",
     )
 
 
@@ -506,8 +507,9 @@ def _problem_checks(
                         f[field],
                         f"_raw_{field}",
                         f"_num_{field} IS NOT NULL AND ({_against_style(f'_raw_{field}', forced)})",
-                        f"written with the other decimal separator than --decimal {forced} "
-                        f"(which reads numbers like {example}); fix the value or the option",
+                        f"written with the other decimal separator than the one chosen, "
+                        f"{forced} (which reads numbers like {example}); fix the value "
+                        "or the choice",
                     )
                 )
     if "line" in f:

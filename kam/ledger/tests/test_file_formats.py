@@ -156,7 +156,9 @@ def test_a_separator_that_cannot_be_told_is_settled_by_the_decimal_option(
     path = write_text(tmp_path / "sales.csv", text)
     undecided = ledger_import(store=store, paths=[path], dry_run=True)
     assert [(p.row, p.column, p.value) for p in undecided.problems] == [(2, "net_amount", "1,234")]
-    assert "--decimal comma or --decimal point" in undecided.problems[0].reason
+    assert "Decimal separator on the import page, --decimal comma|point" in (
+        undecided.problems[0].reason
+    )
     report = ledger_import(store=store, paths=[path], decimal=decimal)  # type: ignore[arg-type]
     assert report.ok, report.problems
     assert ledger_lines(store, "net_amount") == [(amount,)]

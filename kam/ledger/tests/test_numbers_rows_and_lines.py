@@ -31,7 +31,7 @@ def test_a_value_written_with_the_other_separator_is_a_problem_not_a_wrong_numbe
     assert [(p.file, p.row, p.column, p.value) for p in report.problems] == [
         ("sales.csv", 3, "net_amount", odd)
     ]
-    assert f"--decimal {decimal}" in report.problems[0].reason
+    assert f"than the one chosen, {decimal} (which reads" in report.problems[0].reason
     assert store.query("SELECT count(*) FROM ledger_lines") == [(0,)]
 
 
