@@ -29,11 +29,12 @@ from kam.analytics.client_selectors import (
     iter_client_rows,
 )
 from kam.analytics.selectors import available_years
+from kam.audit.display import readable_events
 from kam.clients.access import can_see_margins
 from kam.common.exports import safe_cell
 from kam.web.key_account import key_account_context
 from kam.web.selection import score_panel_context
-from kam.web.table_exports import csv_response, xlsx_response
+from kam.web.table_exports import csv_response, share, xlsx_response
 
 PER_PAGE = 50
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -171,7 +172,7 @@ def _export_cells(row: ClientRow, *, with_margin: bool) -> list[Any]:
     cells.append(row.revenue)
     if with_margin:
         cells += [row.margin.amount if row.margin else None]
-        cells += [row.margin.percent if row.margin else None]
+        cells += [share(row.margin.percent) if row.margin else None]
     return [*cells, safe_cell(row.abc_class), safe_cell(row.rfm)]
 
 
@@ -218,6 +219,7 @@ def client_page_response(
         raise Http404
     context = {
         "p": page,
+        "history": readable_events((h.event, h.old_value, h.new_value) for h in page.history),
         "with_margin": with_margin,
         "figure": _figure(page, with_margin),
         **key_account_context(user=request.user, client=page.client, bound=bound),

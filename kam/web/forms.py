@@ -44,13 +44,27 @@ class PeriodForm(forms.Form):
         return Period.year(year, start_month=self.start_month).label
 
     def clean(self) -> dict[str, Any]:
+        """A year or a range, never both (as `kam analyze` refuses `--year` with `--from`).
+
+        A date that is not a date has its own error; the range is judged only
+        when both of its dates could be read.
+        """
         data = super().clean() or {}
+        if self.has_error("date_from") or self.has_error("date_to"):
+            return data
         start, end = data.get("date_from"), data.get("date_to")
-        if data.get("year") is None and (start or end):
-            if not (start and end):
-                raise forms.ValidationError(_("Give both dates of the range."))
-            if end <= start:
-                raise forms.ValidationError(_("The range must end after it starts."))
+        if not (start or end):
+            return data
+        if data.get("year") is not None:
+            raise forms.ValidationError(
+                _("Choose either a year or a date range, not both."), code="year_and_range"
+            )
+        if not (start and end):
+            raise forms.ValidationError(_("Give both dates of the range."), code="half_range")
+        if end <= start:
+            raise forms.ValidationError(
+                _("The range must end after it starts."), code="empty_range"
+            )
         return data
 
     def default_period(self) -> Period:

@@ -62,7 +62,7 @@ from kam.clients.access import can_see_margins
 from kam.clients.models import Client
 from kam.common.exports import safe_cell
 from kam.web.key_account import may_decide
-from kam.web.table_exports import csv_response, xlsx_response
+from kam.web.table_exports import csv_response, share, xlsx_response
 from kam.web.templatetags import kam_format
 
 PER_PAGE = 50
@@ -334,7 +334,7 @@ def _export_cells(row: Row, *, with_margin: bool) -> list[Any]:
     cells += [_round(f.criteria.get(c)) for c in CRITERIA]  # missing: an empty cell
     cells += [f.revenue, None if f.growth is None else round(f.growth, 4)]
     if with_margin:
-        cells += [None if f.margin_percent is None else round(f.margin_percent, 4)]
+        cells += [share(f.margin_percent)]
     cells += [None if f.discount is None else round(f.discount, 4), f.partnership]
     if with_margin:
         cells += [f.potential]

@@ -1,11 +1,13 @@
-"""Locale-aware display of money and shares."""
+"""Locale-aware display of money, shares and charts."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.formats import get_format
 
 register = template.Library()
 
@@ -31,3 +33,20 @@ def number(value: Decimal | float | int | None, places: int = 0) -> str:
     if value is None:
         return "—"
     return str(floatformat(value, f"{places}g"))
+
+
+def plotly_separators() -> str:
+    """Plotly's `separators` (decimal, then thousands) of the active language: ",." in ro."""
+    return f"{get_format('DECIMAL_SEPARATOR')}{get_format('THOUSAND_SEPARATOR')}"
+
+
+@register.filter
+def localised(figure: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A Plotly figure whose numbers (hover labels, ticks) read as the page's do.
+
+    A copy: figures are shared between languages (memoised, module constants).
+    """
+    if not figure:
+        return figure
+    layout = {**figure.get("layout", {}), "separators": plotly_separators()}
+    return {**figure, "layout": layout}

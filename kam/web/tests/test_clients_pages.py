@@ -5,17 +5,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
 
 from kam.accounts.selectors import scores_cache_clear
 from kam.accounts.services import scoring_model_default
+from kam.analytics.client_charts import client_years_figure
 from kam.analytics.models import (
     ClientRecentInvoices,
     ClientYearCategories,
@@ -42,6 +46,7 @@ MAX_QUERIES = 13
 # access) and its score panel (access, model, inputs version; the scores are memoised)
 MAX_CLIENT_PAGE_QUERIES = MAX_QUERIES + 16
 M = 1_000_000
+LABELS = {"revenue": "Net revenue", "margin": "Gross margin"}
 
 
 def _snapshot(n: int, *, manager: User | None = None, evil: bool = False) -> list[Client]:
@@ -276,6 +281,39 @@ def test_exports_hold_every_filtered_row_and_neutralise_formulas(director: User)
     assert sheet["B2"].value == "'=cmd|' /C calc'!A0" and sheet["B2"].data_type == "s"
     assert sheet["G2"].value == 70000
     assert http.get("/clients/export.pdf").status_code == 404
+
+
+def test_exports_write_the_margin_as_the_percentage_the_page_shows(director: User) -> None:
+    client = _snapshot(3)[0]
+    ClientYearMetric.objects.filter(client=client, year=2024).update(
+        costed_revenue_micros=3 * M, cost_micros=2 * M
+    )  # a third: 33.3 %
+    http = _signed_in(director)
+    assert "33.3 %" in http.get("/clients/C0000/").content.decode()
+    text = http.get("/clients/export.csv").getvalue().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    percent = rows[0].index("Margin %")
+    assert rows[1][0] == "C0000" and rows[1][percent] == "33.3"
+    assert {r[percent] for r in rows[2:]} == {"25.0"}
+    response = http.get("/clients/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    sheet = book.active
+    assert sheet is not None
+    cell = sheet.cell(row=2, column=percent + 1)
+    assert cell.value == pytest.approx(1 / 3) and cell.number_format == "0.0%"
+
+
+def test_the_client_chart_reads_numbers_in_the_interface_language(director: User) -> None:
+    _snapshot(2)
+    http = _signed_in(director)
+    http.cookies[settings.LANGUAGE_COOKIE_NAME] = "ro"
+    page = http.get("/clients/C0000/").content.decode()
+    script = page.split('<script id="client-figure" type="application/json">')[1]
+    layout = json.loads(script.split("</script>")[0])["layout"]
+    assert layout["separators"] == ",." and layout["height"] == 320
+    assert (
+        "separators" not in client_years_figure([2024], [Decimal(1)], None, labels=LABELS)["layout"]
+    )  # the figure's shared layout is not changed for everyone
 
 
 def test_top_clients_on_the_dashboard_link_to_their_page(director: User) -> None:

@@ -127,6 +127,21 @@ def test_a_custom_date_range_shows_the_figures_of_that_range(
     _expect_charts_drawn(page)
 
 
+def test_typing_a_range_leaves_the_year_and_choosing_a_year_clears_the_range(
+    page: Page, signed_in: SignIn, northwind: Store
+) -> None:
+    signed_in(page)
+    expect(page.locator("#id_year")).to_have_value("1998")
+    page.fill("#id_date_from", "1996-01-01")
+    page.fill("#id_date_to", "1999-01-01")
+    expect(page.locator("#id_year")).to_have_value("")  # a year and a range are refused
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator('[data-test="clients"]')).to_have_text("89")
+    page.select_option("#id_year", "1997")
+    expect(page.locator("#id_date_from")).to_have_value("")
+    expect(page.locator("#id_date_to")).to_have_value("")
+
+
 def test_a_range_that_ends_before_it_starts_shows_an_error(
     page: Page, signed_in: SignIn, northwind: Store
 ) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
 
+from kam.analytics.charts import BASE_LAYOUT
 from kam.ledger.services import ledger_import
 from kam.ledger.store import Store
 from kam.people.models import User
@@ -65,6 +69,21 @@ def test_a_range_that_ends_before_it_starts_is_explained(director: User, northwi
     assert "The range must end after it starts." in page.content.decode()
 
 
+def test_a_year_and_a_range_together_are_refused_as_the_command_line_does(
+    director: User, northwind: Store
+) -> None:
+    page = _signed_in(director).get("/?year=1997&date_from=1996-01-01&date_to=1999-01-01")
+    body = page.content.decode()
+    assert "Choose either a year or a date range, not both." in body
+    assert 'data-test="clients">89<' not in body  # the range was not silently dropped either
+
+
+def test_a_date_that_is_no_date_gets_only_its_own_error(director: User, northwind: Store) -> None:
+    body = _signed_in(director).get("/?date_from=garbage&date_to=2024-01-01").content.decode()
+    assert "From: Enter a valid date." in body
+    assert "Give both dates of the range." not in body
+
+
 def test_an_empty_ledger_tells_what_to_do(director: User, store: Store) -> None:
     page = _signed_in(director).get("/").content.decode()
     assert "No sales yet" in page and "kam import" in page
@@ -78,6 +97,25 @@ def test_the_language_choice_is_kept_on_the_user(director: User, northwind: Stor
     fresh = _signed_in(director)
     page = fresh.get("/").content.decode()
     assert 'lang="ro"' in page and "Clienți cheie" in page and "68,2 %" in page
+
+
+def _figure_layout(page: str, name: str) -> dict[str, Any]:
+    script = page.split(f'<script id="{name}" type="application/json">')[1].split("</script>")[0]
+    layout: dict[str, Any] = json.loads(script)["layout"]
+    return layout
+
+
+def test_the_charts_use_the_number_separators_of_the_interface_language(
+    director: User, northwind: Store
+) -> None:
+    client = _signed_in(director)
+    english = client.get("/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ro"
+    romanian = client.get("/").content.decode()
+    for name in ("pareto-figure", "trend-figure"):
+        assert _figure_layout(english, name)["separators"] == ".,"
+        assert _figure_layout(romanian, name)["separators"] == ",."  # decimal comma
+    assert "separators" not in BASE_LAYOUT  # the shared layout is left as it was
 
 
 def test_the_language_switch_refuses_a_foreign_redirect(director: User) -> None:

@@ -55,6 +55,18 @@
   window.addEventListener("beforeprint", function () { printWidth(true); });
   window.addEventListener("afterprint", function () { printWidth(false); });
   // --- end portfolio matrix ---
+  // the period form asks for a year or a range, not both: picking one clears the other
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field.form;
+    if (!form || !form.classList.contains("period") || !field.value) { return; }
+    if (field.name === "year") {
+      form.elements.date_from.value = "";
+      form.elements.date_to.value = "";
+    } else if (field.name === "date_from" || field.name === "date_to") {
+      form.elements.year.value = "";
+    }
+  });
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:afterSwap", function (event) { draw(event.target); });
 })();
