@@ -26,6 +26,7 @@ from kam.common.errors import DomainError
 from kam.common.exports import safe_cell
 from kam.ledger.jobs import import_jobs_reap
 from kam.ledger.models import ImportJob
+from kam.ledger.reasons import reason_in_words
 from kam.ledger.runner import import_job_commit, import_job_start
 from kam.ledger.selectors import import_jobs, saved_mappings
 from kam.ledger.uploads import (
@@ -211,12 +212,17 @@ def _job_context(job: ImportJob, *, error: str = "") -> dict[str, Any]:
         "running": job.status == ImportJob.Status.RUNNING,
         "stage": stage % {"file": rest} if stage is not None else job.stage,
         "percent": round(job.progress * 100),
-        "problems": job.problems[:PROBLEMS_SHOWN],
+        "problems": [_in_words(p) for p in job.problems[:PROBLEMS_SHOWN]],
         "problems_more": max(0, job.problem_count - PROBLEMS_SHOWN),
         "upload_kept": bool(job.upload) and _upload_exists(job.upload),
         "mapping": _mapping_rows(job),
         "error": error,
     }
+
+
+def _in_words(problem: dict[str, Any]) -> dict[str, Any]:
+    """A kept problem with its reason in the page's language."""
+    return {**problem, "reason": reason_in_words(str(problem.get("reason") or ""))}
 
 
 def _upload_exists(upload_id: str) -> bool:
@@ -259,7 +265,7 @@ def import_problems(request: HttpRequest, job_id: int) -> HttpResponse:
     writer = csv.writer(response)
     keys = ("file", "row", "column", "value", "reason")
     writer.writerow([_("File"), _("Row"), _("Column"), _("Value"), _("Reason")])
-    for problem in job.problems:
+    for problem in map(_in_words, job.problems):
         writer.writerow([safe_cell(problem.get(key)) for key in keys])
     if job.message and not job.problems:
         names = ", ".join(f.get("name", "") for f in job.files)

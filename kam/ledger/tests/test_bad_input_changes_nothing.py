@@ -339,7 +339,7 @@ def test_a_line_in_another_currency_is_refused(
 
 
 def test_a_file_that_does_not_exist_is_refused(store: Store, tmp_path: Path, before: State) -> None:
-    with pytest.raises(ImportRefusedError, match="missing.csv: no such file; give the path"):
+    with pytest.raises(ImportRefusedError, match=r"missing\.csv: no such file; give the path"):
         ledger_import(store=store, paths=[tmp_path / "missing.csv"])
 
 
