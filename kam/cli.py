@@ -113,7 +113,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _setup()
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _setup()
+    except ImproperlyConfigured as error:  # a setting the environment got wrong
+        print(f"kam {args.command}: {error}", file=sys.stderr)
+        return EXIT_ERROR
     from django.db import OperationalError
 
     from kam.common.errors import DomainError

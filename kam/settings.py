@@ -25,23 +25,55 @@ KAM_RISK_TOP_SHARE  share those top clients may carry together before a warning 
 from __future__ import annotations
 
 import os
+import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+
+def _refused(name: str, value: str, expected: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}={value!r}: {expected}")
+
+
+def _whole(name: str, default: int, low: int, high: int) -> int:
+    """An environment variable that must be a whole number from `low` to `high`."""
+    value = os.environ.get(name, str(default))
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise _refused(name, value, f"a whole number from {low} to {high}")
+    return int(value)
+
+
+def _share(name: str, default: str) -> Decimal:
+    """An environment variable that must be a share above 0 and at most 1."""
+    value = os.environ.get(name, default)
+    try:
+        share = Decimal(value)
+    except InvalidOperation:
+        share = Decimal(-1)
+    if not share.is_finite() or not 0 < share <= 1:
+        raise _refused(name, value, "a share above 0 and at most 1, e.g. 0.80")
+    return share
+
 
 BASE_DIR = Path(__file__).resolve().parent
 KAM_HOME = Path(os.environ.get("KAM_HOME", "var")).resolve()
 KAM_HOME.mkdir(parents=True, exist_ok=True)
-KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR").upper()
-KAM_PORT = int(os.environ.get("KAM_PORT", "8000"))
-KAM_FISCAL_YEAR_START = int(os.environ.get("KAM_FISCAL_YEAR_START", "1"))
+KAM_CURRENCY = os.environ.get("KAM_CURRENCY", "EUR").strip().upper()
+if not re.fullmatch(r"[A-Z]{3}", KAM_CURRENCY):
+    raise _refused("KAM_CURRENCY", KAM_CURRENCY, "a three-letter ISO 4217 code, e.g. EUR or RON")
+KAM_PORT = _whole("KAM_PORT", 8000, 1, 65535)
+KAM_FISCAL_YEAR_START = _whole("KAM_FISCAL_YEAR_START", 1, 1, 12)
 KAM_LEDGER_URL = os.environ.get("KAM_LEDGER_URL", f"duckdb:///{KAM_HOME / 'ledger.duckdb'}")
 KAM_LEDGER_MEMORY = os.environ.get("KAM_LEDGER_MEMORY", "1GB")
-KAM_ABC_A = os.environ.get("KAM_ABC_A", "0.80")
-KAM_ABC_B = os.environ.get("KAM_ABC_B", "0.95")
+KAM_ABC_A = str(_share("KAM_ABC_A", "0.80"))
+KAM_ABC_B = str(_share("KAM_ABC_B", "0.95"))
+if Decimal(KAM_ABC_A) >= Decimal(KAM_ABC_B):
+    raise _refused("KAM_ABC_B", KAM_ABC_B, f"above KAM_ABC_A ({KAM_ABC_A}): B classes come after A")
 PRODUCTION = os.environ.get("KAM_PRODUCTION") == "1"
-KAM_UPLOAD_MAX_BYTES = int(os.environ.get("KAM_UPLOAD_MAX_BYTES", str(512 << 20)))
+KAM_UPLOAD_MAX_BYTES = _whole("KAM_UPLOAD_MAX_BYTES", 512 << 20, 1, 1 << 50)
 KAM_IMPORT_INLINE = False  # tests run import jobs in the request instead of a thread
 # Uploaded files above 2.5 MiB stream to a temporary file, never into memory;
 # form fields other than files stay under Django's 2.5 MiB default.
@@ -130,12 +162,13 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{KAM_HOME / 'kam.sqlite3'}"),
-        conn_max_age=60,
-    )
-}
+_DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{KAM_HOME / 'kam.sqlite3'}")
+try:
+    DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=60)}
+except ValueError:  # an unknown scheme, or no URL at all
+    raise _refused(
+        "DATABASE_URL", _DATABASE_URL.split("@")[-1], "a URL such as postgresql://user:pw@host/db"
+    ) from None
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
