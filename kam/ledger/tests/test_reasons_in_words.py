@@ -36,7 +36,7 @@ def _every_reason() -> list[str]:
         reason
         for fields in (every, without_net, net_only)
         for forced in (None, "comma", "point")
-        for *_, reason in _problem_checks(_mapping(fields), "%d.%m.%Y", "EUR", forced)  # type: ignore[arg-type]
+        for *_, reason in _problem_checks(_mapping(fields), "%d.%m.%Y", "EUR", forced)
     }
     return sorted(
         reasons | set(_REJECT_REASONS.values()) | {AMBIGUOUS, "line 2 of invoice F7 repeats"}
