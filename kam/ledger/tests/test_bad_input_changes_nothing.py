@@ -152,14 +152,22 @@ def test_a_placeholder_date_or_a_mistyped_year_is_refused(
         ("F15", "9999-12-31", "C1", "Alpha", "P1", "1", "1"),
         ("F16", "0024-03-01", "C1", "Alpha", "P1", "1", "1"),
         ("F17", "1899-12-31", "C1", "Alpha", "P1", "1", "1"),
+        ("F20", "2999-12-31", "C1", "Alpha", "P1", "1", "1"),
+        ("F21", "2100-01-01", "C1", "Alpha", "P1", "1", "1"),
         ("F18", "1900-01-01", "C1", "Alpha", "P1", "1", "1"),  # the first day allowed
-        ("F19", "2999-12-31", "C1", "Alpha", "P1", "1", "1"),  # the last
+        ("F19", "2099-12-31", "C1", "Alpha", "P1", "1", "1"),  # the last
     ]
     report = ledger_import(store=store, paths=[write_text(tmp_path / "s.csv", csv_text(rows))])
-    reason = "a date outside 1900-01-01 … 2999-12-31 (a placeholder, or a mistyped year?)"
+    reason = "a date outside 1900-01-01 … 2099-12-31 (a placeholder, or a mistyped year?)"
     assert report.problems == [
         ImportProblem("s.csv", row, "date", value, reason)
-        for row, value in ((4, "9999-12-31"), (5, "0024-03-01"), (6, "1899-12-31"))
+        for row, value in (
+            (4, "9999-12-31"),
+            (5, "0024-03-01"),
+            (6, "1899-12-31"),
+            (7, "2999-12-31"),
+            (8, "2100-01-01"),
+        )
     ]
     assert _last_job().status == ImportJob.Status.REFUSED
 

@@ -212,7 +212,7 @@ def test_analyze_refuses_a_year_together_with_dates(
         (["--year", "0"], "a year is between 1900 and 2999 (not 0)"),
         (["--year", "99999"], "a year is between 1900 and 2999 (not 99999)"),
         (["--year", "-5"], "a year is between 1900 and 2999 (not -5)"),
-        (["--year", "0", "--from", "2024-01-01", "--to", "2024-02-01"], "give either --year"),
+        (["--year", "1900", "--from", "2024-01-01", "--to", "2024-02-01"], "give either --year"),
         (["--top", "0"], "--top is at least 1"),
         (["--top", "-1"], "--top is at least 1"),
     ],
