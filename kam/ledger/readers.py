@@ -156,23 +156,57 @@ def detect_encoding(sample: bytes) -> str:
 
 
 _CP1250_HINTS = set("ăâîşţșțĂÂÎŞŢȘȚąćęłńśźżčďěňřšťůžĄĆĘŁŃŚŹŻČĎĚŇŘŠŤŮŽőűŐŰ")
-_CP1252_HINTS = set("àáãäåæçèéêëìíïñòóôõöøùúûüýÿßœŒÀÁÃÄÅÆÇÈÉÊËÌÍÏÑÒÓÔÕÖØÙÚÛÜÝ€£")
+_CP1252_HINTS = set("àáãäåæçèéêëìíïñòóôõöøùúûüýÿßÀÁÃÄÅÆÇÈÉÊËÌÍÏÑÒÓÔÕÖØÙÚÛÜÝ€£")
 # The bytes the two code pages read differently: only they tell them apart (ä, é, ß,
 # â, î... are the same byte in both, so a German name says nothing against cp1250).
-_TELLING = {
-    b
+_READINGS = {
+    b: (
+        bytes([b]).decode("cp1250", errors="replace"),
+        bytes([b]).decode("cp1252", errors="replace"),
+    )
     for b in range(0x80, 0x100)
-    if bytes([b]).decode("cp1250", errors="replace")
-    != bytes([b]).decode("cp1252", errors="replace")
 }
+_TELLING = {b for b, (east, west) in _READINGS.items() if east != west}
+# Š š Ž ž: the same bytes in both, but letters of Central European languages, which
+# Western ones hardly write (Čačak: Č and č tie with È and è, š and Ž decide).
+_SHARED_EASTERN = {0x8A, 0x8E, 0x9A, 0x9E}
+
+
+def _western_in_context(byte: int, before: str, after: str) -> bool:
+    """A byte that reads as a Central European letter, but whose neighbours say it is
+    Western: `º`/`ª` after a digit or an N (`Nº`, `1ª`, not ş/Ş), `œ` before a u
+    (`cœur`, `sœur`; Polish ś is rarely followed by u)."""
+    if byte in (0xAA, 0xBA):
+        return before.isdigit() or before in "Nn"
+    if byte in (0x8C, 0x9C):
+        return after in "uU"
+    return False
 
 
 def _windows_codepage(sample: bytes) -> str:
-    """cp1250 when more of the telling bytes read as Central European letters than as
-    Western ones; cp1252 on a tie (the two read every other byte alike)."""
-    telling = bytes(b for b in sample if b in _TELLING)
-    east = sum(ch in _CP1250_HINTS for ch in telling.decode("cp1250", errors="replace"))
-    west = sum(ch in _CP1252_HINTS for ch in telling.decode("cp1252", errors="replace"))
+    """cp1250 when the telling bytes read more like Central European letters than like
+    Western ones; cp1252 on a tie.
+
+    A letter against a sign (ł against ³, ą against ¹) counts twice; š and ž count
+    for cp1250.
+    """
+    east = west = 0
+    for i, byte in enumerate(sample):
+        if byte in _SHARED_EASTERN:
+            east += 1
+            continue
+        if byte not in _TELLING:
+            continue
+        before = chr(sample[i - 1]) if i else " "
+        after = chr(sample[i + 1]) if i + 1 < len(sample) else " "
+        if _western_in_context(byte, before, after):
+            west += 2
+            continue
+        e, w = _READINGS[byte]
+        if e in _CP1250_HINTS:
+            east += 1 if w.isalpha() else 2
+        if w in _CP1252_HINTS:
+            west += 1 if e.isalpha() else 2
     return "cp1250" if east > west else "cp1252"
 
 

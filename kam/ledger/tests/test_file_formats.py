@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from kam.ledger import readers
 from kam.ledger.services import ledger_import
 from kam.ledger.store import Store
 from kam.ledger.tests.ledger_helpers import csv_text, import_text, ledger_lines, write_text
@@ -95,6 +96,25 @@ def test_a_windows_1250_file_with_western_names_is_still_read_as_1250(
         ("Müller Großhandel GmbH", D("1234.56")),
         ("Société Générale", D("100")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Nº factura;Cliente;Descripción\n1;Señor Pérez;Café", "cp1252"),  # º, not ş
+        ("Nº fatura;Cliente\n1;João;Maçã", "cp1252"),
+        ("1ª entrega;Cliente", "cp1252"),
+        ("Cœur de France;Sœurs Boulanger", "cp1252"),  # œ before u, not ś
+        ("Château Léoville;Crème brûlée;Größe", "cp1252"),
+        ("Klient\nKowalski Gość", "cp1250"),
+        ("Klient\nŁódź Wrocław", "cp1250"),
+        ("Čačak Niš Žilina", "cp1250"),  # Č/È and č/è tie: š and Ž decide
+        ("Şef, Braşov, şi altele", "cp1250"),
+        ("Nr. factură;Preţ unitar\nMüller Großhandel GmbH;Société Générale", "cp1250"),
+    ],
+)
+def test_the_windows_code_page_is_told_from_the_telling_bytes(text: str, encoding: str) -> None:
+    assert readers._windows_codepage(text.encode(encoding)) == encoding
 
 
 @pytest.mark.parametrize("name", ["Cœur de France", "España Sañudo", "São João Ltda"])
