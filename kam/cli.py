@@ -8,6 +8,7 @@ import getpass
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -132,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except OperationalError as error:
         hint = ""
-        if "no such table" in str(error) or "does not exist" in str(error):
+        if re.search(r"no such table|relation \S+ does not exist", str(error)):
             hint = " (a new database: run `kam migrate` first, or `kam setup`)"
         print(
             f"kam {args.command}: the operational database is unavailable: "
@@ -197,13 +198,15 @@ def _analyze(args: argparse.Namespace) -> int:
 
     from kam.analytics.selectors import concentration_analysis, default_period
     from kam.analytics.services import snapshot_ensure_current
-    from kam.common.periods import Period, PeriodError
+    from kam.common.periods import FIRST_YEAR, LAST_YEAR, Period, PeriodError
     from kam.ledger.selectors import ledger_store
 
     store = ledger_store()
     snapshot_ensure_current(store=store)
     if args.top < 1:
         raise PeriodError("--top is at least 1")
+    if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
+        raise PeriodError(f"a year is between {FIRST_YEAR} and {LAST_YEAR} (not {args.year})")
     if args.year is not None and (args.date_from or args.date_to):
         raise PeriodError("give either --year or --from/--to, not both")
     if args.year is not None:
@@ -551,6 +554,12 @@ def _catch_up() -> None:
         print("the figures were brought up to date with the ledger")
 
 
+_DEMO_BESIDE_OWN_DATA = (
+    "warning: the demo director still signs in with the published demo password beside "
+    "your own ledger; change its password or deactivate it on the People page"
+)
+
+
 def _setup_command(args: argparse.Namespace) -> int:
     from kam.ledger.selectors import ledger_holds_own_data
     from kam.people.services import demo_user_ensure, demo_user_exists
@@ -562,9 +571,12 @@ def _setup_command(args: argparse.Namespace) -> int:
             command="setup", clients=400, lines=60_000, seed=7, output=None, if_empty=True
         )
     )
-    if ledger_holds_own_data() and not demo_user_exists():
+    if ledger_holds_own_data():
         # A director with a published password has no place beside a real ledger.
-        print("no demo sign-in beside your own ledger: add people with kam createuser")
+        if demo_user_exists():
+            print(_DEMO_BESIDE_OWN_DATA)
+        else:
+            print("no demo sign-in beside your own ledger: add people with kam createuser")
         return EXIT_OK
     username, password = demo_user_ensure()
     if password:
@@ -576,13 +588,17 @@ def _serve(args: argparse.Namespace) -> int:
     from django.conf import settings
     from django.core.management import call_command
 
+    from kam.ledger.selectors import ledger_holds_own_data
     from kam.people.services import demo_sign_in
 
     port = args.port or settings.KAM_PORT
     _catch_up()
     print(f"KAM is at http://{args.host}:{port}/ (Ctrl+C stops it)")
     if sign_in := demo_sign_in():
-        print("demo sign-in: {} / {}".format(*sign_in))
+        if ledger_holds_own_data():
+            print(_DEMO_BESIDE_OWN_DATA)
+        else:
+            print("demo sign-in: {} / {}".format(*sign_in))
     call_command("runserver", f"{args.host}:{port}", use_reloader=False, use_threading=True)
     return EXIT_OK
 

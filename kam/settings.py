@@ -28,6 +28,7 @@ import os
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -41,9 +42,13 @@ def _refused(name: str, value: str, expected: str) -> ImproperlyConfigured:
 def _whole(name: str, default: int, low: int, high: int) -> int:
     """An environment variable that must be a whole number from `low` to `high`."""
     value = os.environ.get(name, str(default))
-    if not value.strip().isdigit() or not low <= int(value) <= high:
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
         raise _refused(name, value, f"a whole number from {low} to {high}")
-    return int(value)
+    return number
 
 
 def _share(name: str, default: str) -> Decimal:
@@ -70,8 +75,8 @@ KAM_LEDGER_URL = os.environ.get("KAM_LEDGER_URL", f"duckdb:///{KAM_HOME / 'ledge
 KAM_LEDGER_MEMORY = os.environ.get("KAM_LEDGER_MEMORY", "1GB")
 KAM_ABC_A = str(_share("KAM_ABC_A", "0.80"))
 KAM_ABC_B = str(_share("KAM_ABC_B", "0.95"))
-if Decimal(KAM_ABC_A) >= Decimal(KAM_ABC_B):
-    raise _refused("KAM_ABC_B", KAM_ABC_B, f"above KAM_ABC_A ({KAM_ABC_A}): B classes come after A")
+if Decimal(KAM_ABC_A) > Decimal(KAM_ABC_B):
+    raise _refused("KAM_ABC_B", KAM_ABC_B, f"at least KAM_ABC_A ({KAM_ABC_A}): B comes after A")
 PRODUCTION = os.environ.get("KAM_PRODUCTION") == "1"
 KAM_UPLOAD_MAX_BYTES = _whole("KAM_UPLOAD_MAX_BYTES", 512 << 20, 1, 1 << 50)
 KAM_IMPORT_INLINE = False  # tests run import jobs in the request instead of a thread
@@ -166,9 +171,9 @@ _DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{KAM_HOME / 'kam.sqli
 try:
     DATABASES = {"default": dj_database_url.parse(_DATABASE_URL, conn_max_age=60)}
 except ValueError:  # an unknown scheme, or no URL at all
-    raise _refused(
-        "DATABASE_URL", _DATABASE_URL.split("@")[-1], "a URL such as postgresql://user:pw@host/db"
-    ) from None
+    _parts = urlsplit(_DATABASE_URL)  # shown without its user, password or query
+    _shown = f"{_parts.scheme}://{_parts.hostname or ''}{_parts.path}" if _parts.scheme else "…"
+    raise _refused("DATABASE_URL", _shown, "a URL such as postgresql://user:pw@host/db") from None
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",

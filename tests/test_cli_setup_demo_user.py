@@ -36,3 +36,18 @@ def test_setup_beside_the_demo_ledger_gives_the_demo_sign_in(
     assert main(["setup"]) == 0
     assert f"demo sign-in: {DEMO_USERNAME} / " in capsys.readouterr().out
     assert User.objects.get(username=DEMO_USERNAME).role == "director"
+
+
+def test_setup_warns_of_a_demo_director_left_beside_an_imported_ledger(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--clients", "20", "--lines", "400"]) == 0
+    assert main(["setup"]) == 0
+    sales = tmp_path / "sales.csv"
+    sales.write_text("invoice,date,client,product,quantity,unit_price\nF1,2024-03-01,C1,P1,2,5\n")
+    assert main(["import", str(sales)]) == 0
+    capsys.readouterr()
+    assert main(["setup"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: the demo director still signs in with the published demo password" in out
+    assert "demo sign-in:" not in out

@@ -215,6 +215,13 @@ class ColumnMapping:
 _REPEAT_MARK = re.compile(r" \(\d+\)$")  # what `readers.unique_headers` adds to a repeat
 
 
+def _repeated(header: str, headers: Sequence[str]) -> str:
+    """The header a repeat stands for ("client (2)" beside "client" is "client"): both
+    then claim the same field. "Sales (2024)" beside "Sales (2023)" is its own header."""
+    base = _REPEAT_MARK.sub("", header)
+    return base if base != header and base in headers else header
+
+
 def map_headers(
     headers: Sequence[str],
     *,
@@ -236,8 +243,7 @@ def map_headers(
     taken = set(fields.values())
     claims: dict[str, list[str]] = {}
     for header in headers:
-        # A repeated header ("client", "client (2)") claims the same field twice.
-        claimed = _ALIAS_INDEX.get(normalise_header(_REPEAT_MARK.sub("", header)))
+        claimed = _ALIAS_INDEX.get(normalise_header(_repeated(header, headers)))
         if claimed and claimed not in fields and header not in taken:
             claims.setdefault(claimed, []).append(header)
     for field, claimants in claims.items():

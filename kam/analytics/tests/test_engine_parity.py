@@ -29,6 +29,7 @@ def _figures(store: Store) -> list[object]:
     for period in PERIODS:
         figures.append(engine.period_revenue(store, period))
         figures.append(engine.unattributed(store, period))
+        figures.append(engine.yearly_unattributed(store, period))
         figures.append(sorted(engine.yearly_client_totals(store, period), key=lambda f: f.client))
         # the market price is rounded from a floating-point average: equal to a millionth
         figures.append(

@@ -138,6 +138,12 @@ def test_a_repeated_header_is_refused_not_read_from_its_first_column() -> None:
     assert settled.fields["client"] == "Client (2)"
 
 
+def test_headers_that_only_end_alike_are_not_repeats() -> None:
+    headers = ["Invoice", "Date", "SKU", "Client (2023)", "Client (2024)", "Sales"]
+    mapping = map_headers(headers, file_name="f")
+    assert "client" not in mapping.fields  # neither is a repeat of a "Client" column
+
+
 def test_the_same_field_mapped_to_two_headers_is_refused() -> None:
     with pytest.raises(ImportRefusedError) as refused:
         parse_overrides(["client=customer_id", "client=company_name"])

@@ -64,7 +64,8 @@ def _upload(client: HttpClient, content: bytes, name: str = "vanzari.csv") -> An
 
 
 def _lines(store: Store) -> int:
-    return int(store.query("SELECT count(*) FROM ledger_lines")[0][0])
+    rows = store.query("SELECT count(*) FROM ledger_lines")  # none when no ledger file yet
+    return int(rows[0][0]) if rows else 0
 
 
 def _uploads() -> list[Path]:
