@@ -14,15 +14,20 @@ from kam.people.services import DEMO_USERNAME
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_setup_beside_an_imported_ledger_adds_no_demo_director(
-    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _import_own_ledger_then_setup(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """Import a file of the company's own, run `kam setup`; what setup printed."""
     sales = tmp_path / "sales.csv"
     sales.write_text("invoice,date,client,product,quantity,unit_price\nF1,2024-03-01,C1,P1,2,5\n")
     assert main(["import", str(sales)]) == 0
     capsys.readouterr()
     assert main(["setup"]) == 0
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_setup_beside_an_imported_ledger_adds_no_demo_director(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _import_own_ledger_then_setup(tmp_path, capsys)
     assert "no demo data added" in out
     assert "no demo sign-in beside your own ledger" in out and "demo sign-in:" not in out
     assert not User.objects.filter(username=DEMO_USERNAME).exists()
@@ -43,11 +48,6 @@ def test_setup_warns_of_a_demo_director_left_beside_an_imported_ledger(
 ) -> None:
     assert main(["demo", "--clients", "20", "--lines", "400"]) == 0
     assert main(["setup"]) == 0
-    sales = tmp_path / "sales.csv"
-    sales.write_text("invoice,date,client,product,quantity,unit_price\nF1,2024-03-01,C1,P1,2,5\n")
-    assert main(["import", str(sales)]) == 0
-    capsys.readouterr()
-    assert main(["setup"]) == 0
-    out = capsys.readouterr().out
+    out = _import_own_ledger_then_setup(tmp_path, capsys)
     assert "warning: the demo director still signs in with the published demo password" in out
     assert "demo sign-in:" not in out

@@ -13,27 +13,32 @@ from __future__ import annotations
 import re
 
 from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-# (English reason as the checks write it, its translation with the same %(names)s)
+# Reasons without details: the English text is the message id.
+_FIXED = frozenset(
+    {
+        gettext_noop("missing invoice number"),
+        gettext_noop("missing product id"),
+        gettext_noop("missing date"),
+        gettext_noop("missing net amount"),
+        gettext_noop("missing quantity"),
+        gettext_noop("missing unit price"),
+        gettext_noop("missing quantity (and no net amount)"),
+        gettext_noop("missing unit price (and no net amount)"),
+        gettext_noop("not a number"),
+        gettext_noop("not a whole line number"),
+        gettext_noop("the row has more columns than the header"),
+        gettext_noop("the row has fewer columns than the header"),
+        gettext_noop("a quote is opened and never closed"),
+        gettext_noop("the line is longer than 1 MiB"),
+        gettext_noop("not valid UTF-8 text"),
+    }
+)
+# Reasons with details: the English text as a pattern, its translation with the same
+# %(names)s.
 _REASONS: list[tuple[re.Pattern[str], Promise]] = [
-    (re.compile(r"missing invoice number"), _("missing invoice number")),
-    (re.compile(r"missing product id"), _("missing product id")),
-    (re.compile(r"missing date"), _("missing date")),
-    (re.compile(r"missing net amount"), _("missing net amount")),
-    (re.compile(r"missing quantity"), _("missing quantity")),
-    (re.compile(r"missing unit price"), _("missing unit price")),
-    (
-        re.compile(r"missing quantity \(and no net amount\)"),
-        _("missing quantity (and no net amount)"),
-    ),
-    (
-        re.compile(r"missing unit price \(and no net amount\)"),
-        _("missing unit price (and no net amount)"),
-    ),
-    (re.compile(r"not a number"), _("not a number")),
-    (re.compile(r"not a whole line number"), _("not a whole line number")),
     (re.compile(r"not a date \(expected (?P<shape>.+)\)"), _("not a date (expected %(shape)s)")),
     (
         re.compile(
@@ -76,17 +81,6 @@ _REASONS: list[tuple[re.Pattern[str], Promise]] = [
         re.compile(r"line (?P<line>.+) of invoice (?P<invoice>.+) repeats"),
         _("line %(line)s of invoice %(invoice)s repeats"),
     ),
-    (
-        re.compile(r"the row has more columns than the header"),
-        _("the row has more columns than the header"),
-    ),
-    (
-        re.compile(r"the row has fewer columns than the header"),
-        _("the row has fewer columns than the header"),
-    ),
-    (re.compile(r"a quote is opened and never closed"), _("a quote is opened and never closed")),
-    (re.compile(r"the line is longer than 1 MiB"), _("the line is longer than 1 MiB")),
-    (re.compile(r"not valid UTF-8 text"), _("not valid UTF-8 text")),
 ]
 
 _STYLES: dict[str, Promise] = {
@@ -97,6 +91,8 @@ _STYLES: dict[str, Promise] = {
 
 def reason_in_words(reason: str) -> str:
     """`reason` in the active language when it is a known one; else as it is."""
+    if reason in _FIXED:
+        return gettext(reason)
     for pattern, words in _REASONS:
         if match := pattern.fullmatch(reason):
             parts = match.groupdict()
