@@ -152,7 +152,7 @@ def _value(field: Any, value: str, names: _Names) -> str:
     if field is None or value == "":
         return value
     if field.many_to_one or field.one_to_one:
-        return names.name(field, value)
+        return names.name(field, value, gettext("#%(id)s (deleted)") % {"id": value})
     if field.flatchoices:
         labels = {str(code): label for code, label in field.flatchoices}
         return str(labels.get(value, value))

@@ -91,3 +91,23 @@ def test_a_value_the_caller_hides_is_shown_as_given() -> None:
         "•••",
         "yes",
     )
+
+
+def test_a_related_record_that_is_gone_is_said_to_be_deleted() -> None:
+    client = Client.objects.create(external_id="C1", name="Acme")
+    gone = User.objects.create(username="gone", first_name="Old", last_name="Hand")
+    member = AccountTeamMember.objects.create(client=client, user=gone, function="sales")
+    audit_changes(
+        actor=Actor(None, AuditEvent.Interface.CLI, label="script"),
+        instance=member,
+        changes={"user": (gone, None)},
+        client_id=client.pk,
+    )
+    gone_id = gone.pk
+    member.delete()
+    gone.delete()
+    (shown,) = readable_events((e, e.old_value, e.new_value) for e in AuditEvent.objects.all())
+    assert shown.old_value == f"#{gone_id} (deleted)"
+    with translation.override("ro"):
+        (shown,) = readable_events((e, e.old_value, e.new_value) for e in AuditEvent.objects.all())
+    assert shown.old_value == f"#{gone_id} (șters)"
