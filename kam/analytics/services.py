@@ -20,6 +20,7 @@ from kam.analytics.snapshot_rows import (
 from kam.analytics.snapshot_touched import touched_refresh
 from kam.clients.models import Client
 from kam.common.periods import Period
+from kam.ledger.selectors import ledger_currency_check
 from kam.ledger.store import Store
 
 
@@ -75,7 +76,11 @@ def _state_save(store: Store, latest: int) -> None:
 
 
 def snapshot_ensure_current(*, store: Store) -> bool:
-    """Rebuild the snapshot if it lags the ledger (e.g. after a crash); True if rebuilt."""
+    """Rebuild the snapshot if it lags the ledger (e.g. after a crash); True if rebuilt.
+
+    Refuses (`CurrencyChangedError`) when KAM_CURRENCY is not the ledger's currency.
+    """
+    ledger_currency_check(store)
     state = SnapshotState.objects.filter(pk=1).first()
     latest = engine.latest_import_id(store)
     if state and state.ledger_url == store.url and state.ledger_import_id == latest:

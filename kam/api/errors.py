@@ -28,6 +28,7 @@ STATUS_OF_CODE = {
     "import_not_allowed": 403,
     "upload_not_found": 404,
     "ledger_unavailable": 503,
+    "currency_changed": 409,
 }
 CODE_OF_STATUS = {
     400: "bad_request",

@@ -32,6 +32,7 @@ from kam.ledger.parsing import (
     map_headers,
 )
 from kam.ledger.readers import csv_source, stage_raw
+from kam.ledger.selectors import ledger_currency_check
 from kam.ledger.signals import ledger_changed
 from kam.ledger.staging import LEDGER_COLUMNS, Staged, stage_clean, stage_typed
 from kam.ledger.store import Store, SwapResult
@@ -174,6 +175,7 @@ def _run(
     progress: Progress,
     job: ImportJob,
 ) -> None:
+    ledger_currency_check(store)  # the job records a refusal, or an unreachable ledger
     with store.staging() as con:
         staged: list[Staged] = []
         for i, path in enumerate(paths):
@@ -188,7 +190,11 @@ def _run(
         progress("write", None)
         with _watch(con, "write", progress):
             swap = store.swap_in(
-                con, "kam_staged", files=", ".join(p.name for p in paths), rows="kam_staged_rows"
+                con,
+                "kam_staged",
+                files=", ".join(p.name for p in paths),
+                rows="kam_staged_rows",
+                currency=settings.KAM_CURRENCY,
             )
         # Committed: from here on the job must never say the import failed.
         report.ledger_import_id = swap.import_id

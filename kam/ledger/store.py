@@ -74,7 +74,13 @@ class Store(Protocol):
     def staging(self) -> Iterator[duckdb.DuckDBPyConnection]: ...
 
     def swap_in(
-        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str, rows: str = ""
+        self,
+        con: duckdb.DuckDBPyConnection,
+        staged: str,
+        *,
+        files: str,
+        rows: str = "",
+        currency: str = "",
     ) -> SwapResult: ...
 
 
@@ -181,7 +187,13 @@ class DuckDBStore:
                 con.close()
 
     def swap_in(
-        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str, rows: str = ""
+        self,
+        con: duckdb.DuckDBPyConnection,
+        staged: str,
+        *,
+        files: str,
+        rows: str = "",
+        currency: str = "",
     ) -> SwapResult:
         """Replace the invoices of `staged` by its lines; `rows`, when given, is the same
         lines without their `line` numbers, cheaper to read for everything but the insert."""
@@ -189,7 +201,7 @@ class DuckDBStore:
         con.execute("SET preserve_insertion_order = false")
         con.execute("BEGIN TRANSACTION")
         try:
-            result = _swap(con, staged, files, rows or staged)
+            result = _swap(con, staged, files, rows or staged, currency)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -200,8 +212,9 @@ class DuckDBStore:
         return result
 
 
-def _swap(con: Any, staged: str, files: str, rows: str) -> SwapResult:
-    """Replace every invoice in `staged` and record the import; caller owns the transaction.
+def _swap(con: Any, staged: str, files: str, rows: str, currency: str) -> SwapResult:
+    """Replace every invoice in `staged` and record the import (with the reporting
+    `currency` its amounts are in); caller owns the transaction.
 
     `rows` holds the same lines as `staged` but maybe not their `line` numbers."""
     con.execute(f"CREATE TEMP TABLE kam_new_invoices AS SELECT DISTINCT invoice FROM {rows}")
@@ -222,8 +235,9 @@ def _swap(con: Any, staged: str, files: str, rows: str) -> SwapResult:
     )
     inserted = int(con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0])
     con.execute(
-        "INSERT INTO ledger_imports (id, imported_at, files, lines_in, lines_replaced) "
-        f"VALUES ({int(next_id)}, CURRENT_TIMESTAMP, {_literal(files)}, {inserted}, {replaced})"
+        "INSERT INTO ledger_imports (id, imported_at, files, lines_in, lines_replaced, "
+        f"currency) VALUES ({int(next_id)}, CURRENT_TIMESTAMP, {_literal(files)}, {inserted}, "
+        f"{replaced}, {_literal(currency) if currency else 'NULL'})"
     )
     return SwapResult(int(next_id), replaced, inserted, years, clients)
 
@@ -243,6 +257,8 @@ def _create_schema(con: Any, dialect: str) -> None:
         "imported_at TIMESTAMP NOT NULL, files VARCHAR NOT NULL, lines_in BIGINT NOT NULL, "
         "lines_replaced BIGINT NOT NULL)"
     )
+    # The reporting currency of the import's amounts (none before it was recorded).
+    con.execute("ALTER TABLE ledger_imports ADD COLUMN IF NOT EXISTS currency VARCHAR")
     if dialect == "postgres":
         con.execute("CREATE INDEX IF NOT EXISTS ledger_lines_invoice ON ledger_lines (invoice)")
         con.execute("CREATE INDEX IF NOT EXISTS ledger_lines_date ON ledger_lines (invoiced_on)")
@@ -301,7 +317,13 @@ class PostgresStore:
                 con.close()
 
     def swap_in(
-        self, con: duckdb.DuckDBPyConnection, staged: str, *, files: str, rows: str = ""
+        self,
+        con: duckdb.DuckDBPyConnection,
+        staged: str,
+        *,
+        files: str,
+        rows: str = "",
+        currency: str = "",
     ) -> SwapResult:
         columns = ", ".join(LEDGER_COLUMNS)
         with tempfile.TemporaryDirectory(prefix="kam-pg-") as folder:
@@ -320,7 +342,7 @@ class PostgresStore:
                     ):
                         while chunk := source.read(1 << 20):
                             copy.write(chunk)
-                    result = _swap(_PgAdapter(pg), "kam_staged", files, "kam_staged")
+                    result = _swap(_PgAdapter(pg), "kam_staged", files, "kam_staged", currency)
                     pg.execute("DROP TABLE kam_new_invoices")
             finally:
                 pg.close()
