@@ -201,14 +201,14 @@ def _analyze(args: argparse.Namespace) -> int:
     from kam.common.periods import FIRST_YEAR, LAST_YEAR, Period, PeriodError
     from kam.ledger.selectors import ledger_store
 
-    store = ledger_store()
-    snapshot_ensure_current(store=store)
     if args.top < 1:
         raise PeriodError("--top is at least 1")
     if args.year is not None and not FIRST_YEAR <= args.year <= LAST_YEAR:
         raise PeriodError(f"a year is between {FIRST_YEAR} and {LAST_YEAR} (not {args.year})")
     if args.year is not None and (args.date_from or args.date_to):
         raise PeriodError("give either --year or --from/--to, not both")
+    store = ledger_store()  # the arguments are checked before any work on the ledger
+    snapshot_ensure_current(store=store)
     if args.year is not None:
         period = Period.year(args.year, start_month=settings.KAM_FISCAL_YEAR_START)
     elif args.date_from or args.date_to:

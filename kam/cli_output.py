@@ -98,9 +98,10 @@ def _reading(file: FileReport) -> str:
     styles = sorted(set(file.decimal_styles.values()))
     if len(styles) == 1:
         parts.append(f"numbers with a decimal {styles[0]}")
-    for style in styles if len(styles) > 1 else []:
-        fields = sorted(f for f, s in file.decimal_styles.items() if s == style)
-        parts.append(f"decimal {style} in {', '.join(fields)}")
+    else:
+        for style in styles:
+            fields = sorted(f for f, s in file.decimal_styles.items() if s == style)
+            parts.append(f"decimal {style} in {', '.join(fields)}")
     return ", ".join(parts)
 
 
